@@ -1,0 +1,29 @@
+# The two commands of the README: `make run` and `make test`. Both install what is missing
+# (Debian packages, through apt) and build first.
+
+SWIFT ?= swift
+# What building and testing need beyond Swift: the C libraries the package links, pkg-config
+# to find them, and the openssl command that the interop tests sign and verify with.
+APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl
+
+.PHONY: all deps build release test run clean
+
+all: build
+
+deps:
+	@scripts/install-packages.sh $(APT_PACKAGES)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: build
+	$(SWIFT) test
+
+run: build
+	@scripts/run.sh
+
+clean:
+	rm -rf .build .run

@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, imports pointing down only (see README "Layout"):
+// 1. C modules (CFastCGI, CLibPQ, COpenSSL)
+// 2. wrappers that own C handles (LicenseCrypto)
+// 3. the pure core (LicenseCore): no C, no I/O
+// 4. what the tools and the service share (LicenseSigning, SystemIdentity), then the executables
+let package = Package(
+    name: "license-server",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "licensectl", targets: ["licensectl"]),
+        .library(name: "LicenseCore", targets: ["LicenseCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFastCGI",
+            pkgConfig: "fcgi",
+            providers: [.apt(["libfcgi-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "LicenseCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "LicenseCore"),
+        .target(name: "LicenseSigning", dependencies: ["LicenseCore", "LicenseCrypto"]),
+        .target(name: "SystemIdentity"),
+        .executableTarget(
+            name: "licensectl",
+            dependencies: [
+                "LicenseCore", "LicenseSigning", "SystemIdentity",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LicenseCoreTests", dependencies: ["LicenseCore", "LicenseSigning", "LicenseCrypto"]),
+        .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto"]),
+        .testTarget(name: "LicensectlTests", dependencies: ["licensectl", "LicenseCore", "LicenseSigning"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,173 @@
+/// What a client sends each time it starts (SPEC §2): its key line, revision, user ID and
+/// domain, and optionally its system ID, instance ID and the options it needs.
+///
+/// Every line but the key line is checked here; what is wrong inside the key line is the
+/// check's business (`malformed-key`, `unsupported-field`), not a 400.
+public struct StartupCode: Equatable, Sendable {
+    /// The most bytes a decoded code may have.
+    public static let maximumDecodedLength = 4096
+    /// The longest REVISION, in characters.
+    public static let maximumRevisionLength = 32
+    /// Base64url characters of the longest code, with padding.
+    public static let maximumEncodedLength = (maximumDecodedLength + 2) / 3 * 4
+
+    /// The key line's bytes as sent; not necessarily UTF-8.
+    public let keyLine: [UInt8]
+    public let revision: DottedNumber
+    public let userID: String
+    public let domain: HostName
+    public let system: String?
+    public let instance: String?
+    /// The options this start needs; empty when the code names none.
+    public let options: [String]
+
+    /// The instance a seat is counted for: the instance ID, else the user ID (SPEC §4 rule 9).
+    public var effectiveInstance: String { instance ?? userID }
+    /// The computer a seat is counted for: the system ID, else the user ID (SPEC §4 rule 9).
+    public var effectiveComputer: String { system ?? userID }
+
+    /// A code from its parts, each checked as decoding would check it.
+    public init(keyLine: String, revision: String, userID: String, domain: String,
+                system: String? = nil, instance: String? = nil, options: [String] = []) throws(StartupCodeError) {
+        guard !keyLine.utf8.contains(where: { $0 == ASCII.lineFeed || $0 == ASCII.carriageReturn }) else {
+            throw StartupCodeError("the key line must not contain a line break")
+        }
+        self.keyLine = Array(keyLine.utf8)
+        self.revision = try Self.revision(revision)
+        self.userID = try Self.identifier(userID, line: "USER_ID")
+        self.domain = try Self.domain(domain)
+        self.system = try system.map { s throws(StartupCodeError) in try Self.systemID(s) }
+        self.instance = try instance.map { i throws(StartupCodeError) in try Self.identifier(i, line: "instance") }
+        self.options = try Self.optionList(options)
+        guard encodedText().utf8.count <= Self.maximumDecodedLength else {
+            throw StartupCodeError("the code is longer than \(Self.maximumDecodedLength) bytes")
+        }
+    }
+
+    /// Decodes a code as a client sent it (base64url, with or without padding).
+    public init(decoding encoded: some Collection<UInt8>) throws(StartupCodeError) {
+        guard encoded.count <= Self.maximumEncodedLength else {
+            throw StartupCodeError("the code is longer than \(Self.maximumDecodedLength) bytes")
+        }
+        guard let text = Base64URL.decode(encoded) else {
+            throw StartupCodeError("the code is not base64url")
+        }
+        guard !text.isEmpty else { throw StartupCodeError("the code is empty") }
+        guard text.count <= Self.maximumDecodedLength else {
+            throw StartupCodeError("the code is longer than \(Self.maximumDecodedLength) bytes")
+        }
+        guard !text.contains(ASCII.carriageReturn) else {
+            throw StartupCodeError("the code contains a CR; lines are separated by LF only")
+        }
+        guard text.last != ASCII.lineFeed else { throw StartupCodeError("the code ends with a line break") }
+
+        let lines = text.split(separator: ASCII.lineFeed, omittingEmptySubsequences: false)
+        let names = ["KEY_LINE", "REVISION", "USER_ID", "DOMAIN"]
+        guard lines.count >= names.count else {
+            throw StartupCodeError("the code has no \(names[lines.count]) line")
+        }
+        func ascii(_ line: ArraySlice<UInt8>, _ name: String) throws(StartupCodeError) -> String {
+            guard line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+                throw StartupCodeError("\(name) holds a byte outside printable ASCII")
+            }
+            return String(decoding: line, as: UTF8.self)
+        }
+        keyLine = Array(lines[0])
+        revision = try Self.revision(try ascii(lines[1], "REVISION"))
+        userID = try Self.identifier(try ascii(lines[2], "USER_ID"), line: "USER_ID")
+        domain = try Self.domain(try ascii(lines[3], "DOMAIN"))
+
+        var system: String?
+        var instance: String?
+        var options: [String]?
+        for line in lines.dropFirst(names.count) {
+            let text = try ascii(line, "an extra line")
+            guard let equals = text.firstIndex(of: "=") else {
+                throw StartupCodeError("an extra line must be system=…, instance=… or options=…")
+            }
+            let name = text[..<equals]
+            let value = String(text[text.index(after: equals)...])
+            switch name {
+            case "system":
+                guard system == nil else { throw StartupCodeError("the system= line appears twice") }
+                system = try Self.systemID(value)
+            case "instance":
+                guard instance == nil else { throw StartupCodeError("the instance= line appears twice") }
+                instance = try Self.identifier(value, line: "instance")
+            case "options":
+                guard options == nil else { throw StartupCodeError("the options= line appears twice") }
+                options = try Self.optionList(value.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
+            default:
+                throw StartupCodeError("unknown extra line; expected system=, instance= or options=")
+            }
+        }
+        self.system = system
+        self.instance = instance
+        self.options = options ?? []
+    }
+
+    /// Decodes a code given as text.
+    public init(decoding encoded: some StringProtocol) throws(StartupCodeError) {
+        try self.init(decoding: Array(encoded.utf8))
+    }
+
+    /// The code as sent: base64url without padding.
+    public var encoded: String {
+        Base64URL.encode(Array(encodedText().utf8))
+    }
+
+    private func encodedText() -> String {
+        var lines = [String(decoding: keyLine, as: UTF8.self), revision.text, userID, domain.text]
+        if let system { lines.append("system=" + system) }
+        if let instance { lines.append("instance=" + instance) }
+        if !options.isEmpty { lines.append("options=" + options.joined(separator: ",")) }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func revision(_ text: String) throws(StartupCodeError) -> DottedNumber {
+        guard text.utf8.count <= maximumRevisionLength, let revision = DottedNumber(text) else {
+            throw StartupCodeError("REVISION must be a dotted number ([0-9]+(.[0-9]+)*), at most \(maximumRevisionLength) characters")
+        }
+        return revision
+    }
+
+    private static func identifier(_ text: String, line: String) throws(StartupCodeError) -> String {
+        guard ASCII.matches(text.utf8, lengths: 8...128, allowed: ASCII.isIDCharacter) else {
+            throw StartupCodeError("\(line) must be 8 to 128 of A-Z a-z 0-9 . _ ~ -")
+        }
+        return text
+    }
+
+    private static func domain(_ text: String) throws(StartupCodeError) -> HostName {
+        guard let name = HostName(text) else {
+            throw StartupCodeError("DOMAIN must be a host name (labels of letters, digits, - and _) or an IP literal, at most \(HostName.maximumLength) characters")
+        }
+        return name
+    }
+
+    private static func systemID(_ text: String) throws(StartupCodeError) -> String {
+        guard SystemIDSyntax.isValid(text) else {
+            throw StartupCodeError("system must be TYPE_VALUE: TYPE letters, VALUE printable ASCII without spaces or quotes, 64 characters at most")
+        }
+        return text
+    }
+
+    private static func optionList(_ names: [String]) throws(StartupCodeError) -> [String] {
+        guard names.allSatisfy({ ASCII.isProductName($0.utf8) }) else {
+            throw StartupCodeError("options must be option names ([A-Za-z0-9][A-Za-z0-9._+-]*) separated by commas")
+        }
+        return names
+    }
+}
+
+/// A startup code that cannot be read: one line saying what is wrong, fit for a 400 answer.
+/// It never repeats the code's values, so it is safe to log.
+public struct StartupCodeError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import LicenseCore
+import LicenseCrypto
+
+/// An issuer's private key, which signs license keys: the vendor's side of SPEC §1.
+public struct IssuerSigningKey: Sendable {
+    public let privateKey: Ed25519PrivateKey
+
+    public init(privateKey: Ed25519PrivateKey) {
+        self.privateKey = privateKey
+    }
+
+    /// Reads a PKCS#8 PEM private key file (`NAME.key`).
+    public init(contentsOf path: String) throws(IssuerKeysError) {
+        guard let pem = FileManager.default.contents(atPath: path) else {
+            throw IssuerKeysError("cannot read signing key \(path)")
+        }
+        do {
+            privateKey = try Ed25519PrivateKey(pem: Array(pem))
+        } catch {
+            throw IssuerKeysError("\(path) is not an Ed25519 private key (\(error))")
+        }
+    }
+
+    /// The signed key for `terms`.
+    public func sign(_ terms: LicenseTerms) throws -> LicenseKey {
+        LicenseKey(terms: terms, signature: try privateKey.signature(for: Array(terms.signedMessage.utf8)))
+    }
+
+    /// Writes a new key pair as `directory/NAME.key` (PKCS#8, mode 0600) and
+    /// `directory/NAME.pem` (SubjectPublicKeyInfo, mode 0644), never over existing files.
+    public static func generateFiles(in directory: String, name: String) throws -> (privateKeyPath: String, publicKeyPath: String) {
+        guard LicenseTerms.isIssuerName(name) else {
+            throw IssuerKeysError("'\(name)' is not a valid issuer name (1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.')")
+        }
+        let key = try Ed25519PrivateKey.generate()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let privatePath = directory + "/" + name + ".key"
+        let publicPath = directory + "/" + name + ".pem"
+        for path in [privatePath, publicPath] where FileManager.default.fileExists(atPath: path) {
+            throw IssuerKeysError("\(path) exists already; keygen never replaces a key")
+        }
+        try writeNewFile(privatePath, contents: try key.pem(), mode: 0o600)
+        try writeNewFile(publicPath, contents: try key.publicKey.pem(), mode: 0o644)
+        return (privatePath, publicPath)
+    }
+
+    /// Creates `path` with `mode` from the start (O_EXCL), so a private key is never readable
+    /// by others, not even for a moment.
+    private static func writeNewFile(_ path: String, contents: [UInt8], mode: mode_t) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard descriptor >= 0 else {
+            throw IssuerKeysError("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < contents.count {
+            let written = contents[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw IssuerKeysError("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+        // The umask may have narrowed the mode; the public key must stay readable by the server.
+        fchmod(descriptor, mode)
+    }
+}

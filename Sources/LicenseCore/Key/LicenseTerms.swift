@@ -45,6 +45,11 @@ public struct LicenseTerms: Equatable, Sendable {
     public struct Option: Equatable, Sendable {
         public let name: String
         public let limits: Limits
+
+        public init(name: String, limits: Limits) {
+            self.name = name
+            self.limits = limits
+        }
     }
 
     public enum LicenseType: String, Equatable, Sendable {

@@ -43,9 +43,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LicenseCoreTests", dependencies: ["LicenseCore", "LicenseSigning", "LicenseCrypto"]),
-        .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto"]),
-        .testTarget(name: "LicensectlTests", dependencies: ["licensectl", "LicenseCore", "LicenseSigning"]),
+        .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto", "TestSupport"]),
+        .testTarget(
+            name: "LicensectlTests",
+            dependencies: ["licensectl", "LicenseCore", "LicenseSigning", "LicenseCrypto", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

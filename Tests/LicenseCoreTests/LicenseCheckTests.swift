@@ -1,0 +1,132 @@
+import LicenseCore
+import LicenseSigning
+import Testing
+
+@Suite("The check, SPEC §4 rules 1–8")
+struct LicenseCheckTests {
+    static let today = LicenseDate(year: 2026, month: 11, day: 22)!
+
+    static func code(_ keyLine: String, revision: String = "7.1", domain: String = "app.example.com",
+                     system: String? = nil, options: [String] = []) throws -> StartupCode {
+        try StartupCode(keyLine: keyLine, revision: revision, userID: "user-0001", domain: domain, system: system, options: options)
+    }
+
+    static func decide(_ keyLine: String, revision: String = "7.1", domain: String = "app.example.com",
+                       system: String? = nil, options: [String] = [], origin: String? = nil,
+                       serverSystemID: String? = "Eth_52:54:00:00:00:01", revoked: Bool = false) throws -> CheckReason? {
+        LicenseCheck.decide(code: try code(keyLine, revision: revision, domain: domain, system: system, options: options),
+                            origin: origin, issuers: Fixtures.trusted, serverSystemID: serverSystemID, today: today,
+                            isRevoked: { _ in revoked }).reason
+    }
+
+    static func key(_ fields: [String], by signer: IssuerSigningKey = Fixtures.issuer) throws -> String {
+        try Fixtures.signedKey("X-META-X", fields, by: signer).line
+    }
+
+    @Test("a key within every rule is valid")
+    func valid() throws {
+        let line = try Self.key(["id=ACME-1", "version=+7", "type=nodelocked", "option=Vario", "duration=01Jan2026-31Dec2026",
+                                 "host=*.example.com", "systemid=Eth_08:00:2b:15:c7:d5"])
+        let decision = LicenseCheck.decide(code: try Self.code(line, system: "Eth_08:00:2b:15:c7:d5", options: ["Vario"]),
+                                           origin: "https://app.example.com:8443", issuers: Fixtures.trusted,
+                                           serverSystemID: nil, today: Self.today)
+        #expect(decision.reason == nil)
+        #expect(decision.key?.id == "ACME-1")
+    }
+
+    @Test("1: malformed-key and unsupported-field")
+    func rule1() throws {
+        #expect(try Self.decide("X-META-X users=0 " + Fixtures.placeholderSignature) == .malformedKey)
+        #expect(try Self.decide("X-META-X seats=5 " + Fixtures.placeholderSignature) == .unsupportedField)
+        #expect(try Self.decide("") == .malformedKey)
+    }
+
+    @Test("2: unknown-issuer and bad-signature")
+    func rule2() throws {
+        #expect(try Self.decide(Self.key(["issuer=nobody"])) == .unknownIssuer)
+        // Signed by the partner's key but naming the default issuer.
+        #expect(try Self.decide(Self.key(["users=5"], by: Fixtures.otherIssuer)) == .badSignature)
+        #expect(try Self.decide(Self.key(["issuer=partner"], by: Fixtures.otherIssuer)) == nil)
+        // A valid signature moved onto other terms.
+        let genuine = try Fixtures.signedKey("X-META-X", ["users=5"])
+        #expect(try Self.decide(genuine.line.replacingOccurrences("users=5", with: "users=6")) == .badSignature)
+        #expect(try Self.decide("X-META-X users=5 " + Fixtures.placeholderSignature) == .badSignature)
+    }
+
+    @Test("3: revoked")
+    func rule3() throws {
+        #expect(try Self.decide(Self.key(["id=R-1"]), revoked: true) == .revoked)
+    }
+
+    @Test("4: not-yet-valid and expired, days inclusive in UTC")
+    func rule4() throws {
+        #expect(try Self.decide(Self.key(["duration=23Nov2026-31Dec2027"])) == .notYetValid)
+        #expect(try Self.decide(Self.key(["duration=22Nov2026-22Nov2026"])) == nil)
+        #expect(try Self.decide(Self.key(["duration=01Jan2020-21Nov2026"])) == .expired)
+        // Maintenance is not a reason to refuse.
+        #expect(try Self.decide(Self.key(["maintenance=01Jan2020-01Jan2021"])) == nil)
+    }
+
+    @Test("5: version")
+    func rule5() throws {
+        #expect(try Self.decide(Self.key(["version=7.1"]), revision: "7.1.0") == nil)
+        #expect(try Self.decide(Self.key(["version=7.1"]), revision: "7.1.2") == .version)
+        #expect(try Self.decide(Self.key(["version=+7.9"]), revision: "7.10") == nil)
+        #expect(try Self.decide(Self.key(["version=-7.9"]), revision: "7.10") == .version)
+    }
+
+    @Test("6: host, by host= fields and by a browser's Origin")
+    func rule6() throws {
+        let line = try Self.key(["host=example.com", "host=*.example.org"])
+        #expect(try Self.decide(line, domain: "EXAMPLE.com") == nil)
+        #expect(try Self.decide(line, domain: "a.b.example.org") == nil)
+        #expect(try Self.decide(line, domain: "example.org") == .host)
+        #expect(try Self.decide(line, domain: "www.example.com") == .host)
+        let anyHost = try Self.key(["users=5"])
+        #expect(try Self.decide(anyHost, domain: "anything.example") == nil)
+        #expect(try Self.decide(anyHost, domain: "app.example.com", origin: "https://APP.example.com:444") == nil)
+        #expect(try Self.decide(anyHost, domain: "app.example.com", origin: "https://evil.example") == .host)
+        #expect(try Self.decide(anyHost, domain: "app.example.com", origin: "null") == .host)
+    }
+
+    @Test("7: system-id, the client's for node-locked, the server's for floating")
+    func rule7() throws {
+        let nodeLocked = try Self.key(["systemid=Eth_08:00:2b:15:c7:d5", "systemid=Sol_8068b73c"])
+        #expect(try Self.decide(nodeLocked, system: "Sol_8068b73c") == nil)
+        #expect(try Self.decide(nodeLocked, system: "Sol_8068b73d") == .systemID)
+        #expect(try Self.decide(nodeLocked, system: nil) == .systemID)
+        #expect(try Self.decide(nodeLocked, system: "sol_8068b73c") == .systemID)
+        let floating = try Self.key(["type=floating", "systemid=Eth_52:54:00:00:00:01"])
+        #expect(try Self.decide(floating, system: "Sol_8068b73c") == nil)
+        #expect(try Self.decide(floating, serverSystemID: "Eth_52:54:00:00:00:02") == .systemID)
+        #expect(try Self.decide(floating, serverSystemID: nil) == .systemID)
+    }
+
+    @Test("8: option")
+    func rule8() throws {
+        let line = try Self.key(["option=Vario", "option=Channel", "rights=20"])
+        #expect(try Self.decide(line, options: ["Vario", "Channel"]) == nil)
+        #expect(try Self.decide(line, options: ["Vario", "DynamicServer"]) == .option)
+        #expect(try Self.decide(line, options: ["vario"]) == .option)
+    }
+
+    @Test("the first failing rule gives the reason")
+    func order() throws {
+        let everythingWrong = try Self.key(["version=1", "duration=01Jan2020-01Jan2021", "host=other.example", "systemid=Eth_1"])
+        #expect(try Self.decide(everythingWrong, options: ["X"], revoked: true) == .revoked)
+        #expect(try Self.decide(everythingWrong, options: ["X"]) == .expired)
+        let afterDate = try Self.key(["version=1", "host=other.example", "systemid=Eth_1"])
+        #expect(try Self.decide(afterDate, options: ["X"]) == .version)
+        #expect(try Self.decide(afterDate, revision: "1", options: ["X"]) == .host)
+        #expect(try Self.decide(afterDate, revision: "1", domain: "other.example", options: ["X"]) == .systemID)
+        #expect(try Self.decide(afterDate, revision: "1", domain: "other.example", system: "Eth_1", options: ["X"]) == .option)
+    }
+
+    @Test("reason tokens are exactly SPEC §3's")
+    func tokens() {
+        #expect(CheckReason.allCases.map(\.rawValue) == [
+            "malformed-key", "unsupported-field", "unknown-issuer", "bad-signature", "revoked", "not-yet-valid",
+            "expired", "version", "host", "system-id", "option", "users", "hosts", "rights",
+        ])
+    }
+}

@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto", "TestSupport"]),
         .testTarget(
             name: "LicensectlTests",
-            dependencies: ["licensectl", "LicenseCore", "LicenseSigning", "LicenseCrypto", "TestSupport"]),
+            dependencies: ["licensectl", "LicenseCore", "LicenseSigning", "LicenseCrypto", "SystemIdentity", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,8 +26,8 @@ public enum Command {
         let directory = try TemporaryDirectory()
         let outputURL = URL(fileURLWithPath: directory.path + "/stdout")
         let errorURL = URL(fileURLWithPath: directory.path + "/stderr")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputURL)
         let error = try FileHandle(forWritingTo: errorURL)
         process.standardOutput = output

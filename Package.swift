@@ -11,10 +11,12 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "licensectl", targets: ["licensectl"]),
+        .executable(name: "license-server", targets: ["license-server"]),
         .library(name: "LicenseCore", targets: ["LicenseCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -33,13 +35,24 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "LicenseCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "FastCGI", dependencies: ["CFastCGI"]),
         .target(name: "LicenseCore"),
         .target(name: "LicenseSigning", dependencies: ["LicenseCore", "LicenseCrypto"]),
         .target(name: "SystemIdentity"),
+        .target(name: "LicenseService", dependencies: ["LicenseCore", "LicenseSigning", "LicenseCrypto", "Postgres"]),
+        .executableTarget(
+            name: "license-server",
+            dependencies: [
+                "LicenseService", "FastCGI", "LicenseCore", "SystemIdentity",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "licensectl",
             dependencies: [
-                "LicenseCore", "LicenseSigning", "SystemIdentity",
+                "LicenseCore", "LicenseSigning", "SystemIdentity", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -3,4 +3,7 @@
 
 #include <libpq-fe.h>
 
+/* PG_DIAG_SQLSTATE is a character-literal macro, which Swift does not import. */
+static const int CLibPQ_DIAG_SQLSTATE = PG_DIAG_SQLSTATE;
+
 #endif

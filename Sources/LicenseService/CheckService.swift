@@ -1,0 +1,134 @@
+import LicenseCore
+import LicenseSigning
+import Postgres
+
+/// The routes of SPEC §3 over one worker's seat store. One per worker thread; the realms,
+/// the key cache and the secret are shared.
+public final class CheckService {
+    /// The largest body accepted; a startup code is at most 4096 bytes decoded.
+    public static let maximumBodyLength = 8192
+
+    public struct Configuration: Sendable {
+        public let realms: RealmIssuers
+        public let secret: ServerSecret
+        public let serverSystemID: String?
+        public let keyCache: VerifiedKeyCache
+        /// Registers one license per (realm, fingerprint) at most once a minute per pool.
+        public let registrations: RegistrationMemo
+        /// Today in UTC; a function so that tests can move the clock.
+        public let today: @Sendable () -> LicenseDate
+
+        public init(realms: RealmIssuers, secret: ServerSecret, serverSystemID: String?,
+                    keyCache: VerifiedKeyCache = VerifiedKeyCache(), registrations: RegistrationMemo = RegistrationMemo(),
+                    today: @escaping @Sendable () -> LicenseDate) {
+            self.realms = realms
+            self.secret = secret
+            self.serverSystemID = serverSystemID
+            self.keyCache = keyCache
+            self.registrations = registrations
+            self.today = today
+        }
+    }
+
+    private let configuration: Configuration
+    private let store: SeatStore
+
+    public init(configuration: Configuration, store: SeatStore) {
+        self.configuration = configuration
+        self.store = store
+    }
+
+    /// The answer to `request`; never throws: database trouble is a 503.
+    public func respond(to request: ServiceRequest) -> ServiceResponse {
+        switch request.path {
+        case "/check":
+            guard request.method == "GET" || request.method == "POST" else {
+                return .text(405, "method not allowed", headers: [("Allow", "GET, POST")])
+            }
+            return answer(request, release: false)
+        case "/release":
+            guard request.method == "POST" else { return .text(405, "method not allowed", headers: [("Allow", "POST")]) }
+            return answer(request, release: true)
+        case "/healthz":
+            guard request.method == "GET" || request.method == "HEAD" else {
+                return .text(405, "method not allowed", headers: [("Allow", "GET, HEAD")])
+            }
+            return store.isHealthy() ? .text(200, "ok") : .text(503, "database unavailable", headers: [("Retry-After", "5")])
+        default:
+            return .text(404, "not found")
+        }
+    }
+
+    /// The code of a request: `?code=` of a GET, `code=` of a form body, or a bare body.
+    static func code(of request: ServiceRequest) -> [UInt8]? {
+        if request.method == "GET" { return FormDecoding.value(of: "code", in: Array(request.query.utf8)) }
+        let isForm = request.contentType?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true
+            || request.body.starts(with: Array("code=".utf8))
+        if isForm { return FormDecoding.value(of: "code", in: request.body) }
+        // A bare code; a client may end it with a line break.
+        var body = request.body[...]
+        while let last = body.last, last == 0x0A || last == 0x0D || last == 0x20 { body = body.dropLast() }
+        return body.isEmpty ? nil : Array(body)
+    }
+
+    private func answer(_ request: ServiceRequest, release: Bool) -> ServiceResponse {
+        guard let encoded = Self.code(of: request) else {
+            return .text(400, "no code: send ?code=CODE, a form field code=CODE, or the bare code as the body")
+        }
+        let code: StartupCode
+        do {
+            code = try StartupCode(decoding: encoded)
+        } catch {
+            return .text(400, error.message)
+        }
+        let wantsJSON = request.accept?.contains("application/json") == true
+        let realm = request.realm
+        let decision = configuration.keyCache.authenticate(
+            keyLine: code.keyLine, realm: realm, issuers: configuration.realms.issuers(of: realm))
+        guard case .valid(let key) = decision else {
+            return invalid(decision.reason!, key: decision.key, json: wantsJSON)
+        }
+        do {
+            try store.ensureConnected()
+            let licenseID = key.licenseID
+            if configuration.registrations.needsRegistration(realm: realm, fingerprint: key.fingerprint) {
+                try store.register(key, realm: realm)
+                configuration.registrations.registered(realm: realm, fingerprint: key.fingerprint)
+            }
+            let revoked = try store.isRevoked(realm: realm, licenseID: licenseID)
+            if release {
+                if revoked { return invalid(.revoked, key: key, json: wantsJSON) }
+                try store.release(realm: realm, licenseID: licenseID,
+                                  userHash: configuration.secret.hash(.user, code.userID),
+                                  instanceHash: configuration.secret.hash(.instance, code.effectiveInstance))
+                return .text(200, "released")
+            }
+            if let reason = LicenseCheck.evaluate(key, code: code, origin: request.origin, isRevoked: revoked,
+                                                  serverSystemID: configuration.serverSystemID, today: configuration.today()) {
+                return invalid(reason, key: key, json: wantsJSON)
+            }
+            let seatRequest = SeatRequest(
+                realm: realm, licenseID: licenseID,
+                scopes: [(SeatStore.baseScope, key.baseLimits)] + code.options.map { name in
+                    (name, key.terms.option(named: name)!.limits)
+                },
+                userHash: configuration.secret.hash(.user, code.userID),
+                instanceHash: configuration.secret.hash(.instance, code.effectiveInstance),
+                computerHash: configuration.secret.hash(.computer, code.effectiveComputer))
+            if let reason = try store.seat(seatRequest) {
+                return invalid(reason, key: key, json: wantsJSON, usage: wantsJSON ? try store.usage(seatRequest) : nil,
+                               scopes: seatRequest.scopes)
+            }
+            guard wantsJSON else { return .text(200, "valid") }
+            return .json(AnswerJSON.render(reason: nil, key: key, scopes: seatRequest.scopes, usage: try store.usage(seatRequest)))
+        } catch {
+            return .text(503, "database unavailable; skip the check and try again later", headers: [("Retry-After", "5")])
+        }
+    }
+
+    private func invalid(_ reason: CheckReason, key: LicenseKey?, json: Bool, usage: [String: ScopeUsage]? = nil,
+                         scopes: [(name: String, limits: LicenseTerms.Limits)]? = nil) -> ServiceResponse {
+        guard json else { return .text(200, "invalid " + reason.rawValue) }
+        return .json(AnswerJSON.render(reason: reason, key: key, scopes: scopes ?? [], usage: usage ?? [:]))
+    }
+}

@@ -1,0 +1,214 @@
+import LicenseCore
+import LicenseSigning
+import Postgres
+
+/// A seat request: who asks for which scopes of which license (SPEC §4 rule 9). IDs are
+/// already hashed; the store never sees a raw one.
+public struct SeatRequest: Sendable {
+    public let realm: String
+    public let licenseID: String
+    /// The base product (`""`) and each requested option, with their limits.
+    public let scopes: [(name: String, limits: LicenseTerms.Limits)]
+    public let userHash: String
+    public let instanceHash: String
+    public let computerHash: String
+
+    public init(realm: String, licenseID: String, scopes: [(name: String, limits: LicenseTerms.Limits)],
+                userHash: String, instanceHash: String, computerHash: String) {
+        self.realm = realm
+        self.licenseID = licenseID
+        self.scopes = scopes
+        self.userHash = userHash
+        self.instanceHash = instanceHash
+        self.computerHash = computerHash
+    }
+}
+
+/// Active seats of one scope, as the JSON answer shows them.
+public struct ScopeUsage: Equatable, Sendable {
+    public var rights = 0
+    public var users = 0
+    public var hosts = 0
+}
+
+/// Licenses and seats in PostgreSQL, through one worker's connection and its prepared
+/// statements. Not `Sendable`: one per worker thread.
+public final class SeatStore {
+    /// The base product's scope name in the database; options are named as in the key.
+    public static let baseScope = ""
+
+    private let connection: PostgresConnection
+    private let leaseSeconds: Int
+
+    private static let statements: [String: String] = [
+        "health": "SELECT 1",
+        "register_license": """
+            INSERT INTO licenses (realm, license_id, fingerprint, product, licensee, license_type, issuer, key_fields,
+                                  valid_from, valid_until, maintenance_from, maintenance_until)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            ON CONFLICT (realm, license_id) DO UPDATE SET
+                fingerprint = EXCLUDED.fingerprint, product = EXCLUDED.product, licensee = EXCLUDED.licensee,
+                license_type = EXCLUDED.license_type, issuer = EXCLUDED.issuer, key_fields = EXCLUDED.key_fields,
+                valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until,
+                maintenance_from = EXCLUDED.maintenance_from, maintenance_until = EXCLUDED.maintenance_until,
+                last_seen = now()
+            """,
+        "register_scopes": """
+            WITH given AS (
+                SELECT * FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) AS g(scope, rights, users, hosts)
+            ), removed AS (
+                DELETE FROM license_scopes s WHERE s.realm = $1 AND s.license_id = $2
+                  AND s.scope NOT IN (SELECT scope FROM given)
+            )
+            INSERT INTO license_scopes (realm, license_id, scope, rights, users, hosts)
+            SELECT $1, $2, scope, rights, users, hosts FROM given
+            ON CONFLICT (realm, license_id, scope) DO UPDATE SET
+                rights = EXCLUDED.rights, users = EXCLUDED.users, hosts = EXCLUDED.hosts
+            """,
+        "is_revoked": """
+            SELECT EXISTS (SELECT 1 FROM revocations WHERE license_id = $2 AND (realm IS NULL OR realm = $1))
+            """,
+        // Refreshes a known active seat in every requested scope, in one statement.
+        "refresh_seat": """
+            UPDATE seats SET last_seen = now(), computer_hash = $6
+            WHERE realm = $1 AND license_id = $2 AND scope = ANY ($3::text[]) AND user_hash = $4 AND instance_hash = $5
+              AND last_seen > now() - $7::interval
+            """,
+        // The per-license lock that makes admission atomic: concurrent admissions to one
+        // license queue here, those to other licenses do not.
+        "lock_license": "SELECT 1 FROM licenses WHERE realm = $1 AND license_id = $2 FOR UPDATE",
+        "count_active": """
+            SELECT scope, count(*) AS rights, count(DISTINCT user_hash) AS users, count(DISTINCT computer_hash) AS hosts,
+                   coalesce(bool_or(user_hash = $4), false) AS user_present,
+                   coalesce(bool_or(computer_hash = $6), false) AS computer_present,
+                   coalesce(bool_or(user_hash = $4 AND instance_hash = $5), false) AS seat_present
+            FROM seats
+            WHERE realm = $1 AND license_id = $2 AND scope = ANY ($3::text[]) AND last_seen > now() - $7::interval
+            GROUP BY scope
+            """,
+        "admit_seat": """
+            INSERT INTO seats (realm, license_id, scope, user_hash, instance_hash, computer_hash, first_seen, last_seen)
+            SELECT $1, $2, scope, $4, $5, $6, now(), now() FROM unnest($3::text[]) AS scope
+            ON CONFLICT (realm, license_id, scope, user_hash, instance_hash) DO UPDATE SET
+                first_seen = CASE WHEN seats.last_seen > now() - $7::interval THEN seats.first_seen ELSE now() END,
+                last_seen = now(), computer_hash = EXCLUDED.computer_hash
+            """,
+        "release_seat": """
+            DELETE FROM seats WHERE realm = $1 AND license_id = $2 AND user_hash = $3 AND instance_hash = $4
+            """,
+    ]
+
+    public init(connection: PostgresConnection, leaseSeconds: Int) throws(PostgresError) {
+        self.connection = connection
+        self.leaseSeconds = leaseSeconds
+        for (name, sql) in Self.statements { try connection.prepare(name, sql) }
+    }
+
+    /// Reconnects after a lost connection; throws while the database is unreachable.
+    public func ensureConnected() throws(PostgresError) {
+        try connection.reconnectIfNeeded()
+    }
+
+    /// Whether the database answers.
+    public func isHealthy() -> Bool {
+        do {
+            try ensureConnected()
+            try connection.run("health", [])
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Registers (or updates) the license of a key whose signature verified (SPEC §4).
+    public func register(_ key: LicenseKey, realm: String) throws {
+        let licenseID = key.licenseID
+        let dates = [key.duration?.first, key.duration?.last, key.maintenance?.first, key.maintenance?.last]
+        try connection.transaction {
+            try connection.run("register_license", [
+                realm, licenseID, key.fingerprint, key.product, key.licensee, key.type.rawValue, key.issuer,
+                key.signedMessage,
+            ] + dates.map { $0?.description })
+            let scopes = [(Self.baseScope, key.baseLimits)] + key.options.map { ($0.name, $0.limits) }
+            try connection.run("register_scopes", [
+                realm, licenseID, Self.textArray(scopes.map(\.0)),
+                Self.numberArray(scopes.map(\.1.rights)), Self.numberArray(scopes.map(\.1.users)),
+                Self.numberArray(scopes.map(\.1.hosts)),
+            ])
+        }
+    }
+
+    /// Whether the license is revoked in `realm` (or in every realm).
+    public func isRevoked(realm: String, licenseID: String) throws -> Bool {
+        try connection.run("is_revoked", [realm, licenseID])[0, "exists"] == "t"
+    }
+
+    /// Rules 9–10: refreshes the seat, or admits it when every scope has room; the reason
+    /// (`users`, `hosts`, `rights`) of the first scope without room otherwise.
+    public func seat(_ request: SeatRequest) throws -> CheckReason? {
+        let scopeArray = Self.textArray(request.scopes.map(\.name))
+        let lease = "\(leaseSeconds) seconds"
+        // The common case: a known active seat, refreshed in one statement. Its commit may be
+        // asynchronous (the connection's default): losing it in a crash only shortens a lease.
+        let refreshed = try connection.run("refresh_seat", [
+            request.realm, request.licenseID, scopeArray, request.userHash, request.instanceHash, request.computerHash, lease,
+        ])
+        if refreshed.affectedRows == request.scopes.count { return nil }
+
+        return try connection.transaction { () throws -> CheckReason? in
+            // An admission is committed durably before the answer says valid.
+            try connection.execute("SET LOCAL synchronous_commit = on")
+            let locked = try connection.run("lock_license", [request.realm, request.licenseID])
+            guard locked.rows.count == 1 else {
+                throw PostgresError(code: nil, message: "license \(request.licenseID) is not registered")
+            }
+            let counts = try connection.run("count_active", [
+                request.realm, request.licenseID, scopeArray, request.userHash, request.instanceHash, request.computerHash, lease,
+            ])
+            for (name, limits) in request.scopes {
+                let row = counts.rows.firstIndex { $0[0] == name }
+                func number(_ column: String) -> Int { row.flatMap { Int(counts[$0, column] ?? "") } ?? 0 }
+                func flag(_ column: String) -> Bool { row.map { counts[$0, column] == "t" } ?? false }
+                let users = number("users") + (flag("user_present") ? 0 : 1)
+                let hosts = number("hosts") + (flag("computer_present") ? 0 : 1)
+                let rights = number("rights") + (flag("seat_present") ? 0 : 1)
+                if let limit = limits.users, users > limit { return .users }
+                if let limit = limits.hosts, hosts > limit { return .hosts }
+                if let limit = limits.rights, rights > limit { return .rights }
+            }
+            try connection.run("admit_seat", [
+                request.realm, request.licenseID, scopeArray, request.userHash, request.instanceHash, request.computerHash, lease,
+            ])
+            return nil
+        }
+    }
+
+    /// Active seats per scope, for the JSON answer.
+    public func usage(_ request: SeatRequest) throws -> [String: ScopeUsage] {
+        let counts = try connection.run("count_active", [
+            request.realm, request.licenseID, Self.textArray(request.scopes.map(\.name)), request.userHash,
+            request.instanceHash, request.computerHash, "\(leaseSeconds) seconds",
+        ])
+        var usage: [String: ScopeUsage] = [:]
+        for row in counts.rows.indices {
+            usage[counts[row, "scope"] ?? ""] = ScopeUsage(
+                rights: Int(counts[row, "rights"] ?? "") ?? 0, users: Int(counts[row, "users"] ?? "") ?? 0,
+                hosts: Int(counts[row, "hosts"] ?? "") ?? 0)
+        }
+        return usage
+    }
+
+    /// Ends a user's instance in every scope of the license (SPEC §3 `/release`).
+    public func release(realm: String, licenseID: String, userHash: String, instanceHash: String) throws {
+        try connection.run("release_seat", [realm, licenseID, userHash, instanceHash])
+    }
+
+    /// A text[] literal; every element quoted, so an option called NULL stays a name.
+    static func textArray(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0 + "\"" }.joined(separator: ",") + "}"
+    }
+
+    static func numberArray(_ values: [Int?]) -> String {
+        "{" + values.map { $0.map(String.init) ?? "NULL" }.joined(separator: ",") + "}"
+    }
+}

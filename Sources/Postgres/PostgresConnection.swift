@@ -1,0 +1,141 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One libpq connection (`PGconn`), owned by one thread at a time: a worker keeps its own.
+///
+/// Not `Sendable`: libpq connections must not be used by two threads at once. Statements are
+/// prepared once per connection and prepared again after a reconnect.
+public final class PostgresConnection {
+    private var handle: OpaquePointer?
+    private let conninfo: String
+    private let setupStatements: [String]
+    /// Name → SQL of the statements prepared on this connection.
+    private var prepared: [String: String] = [:]
+
+    /// Connects; `setupStatements` (such as `SET statement_timeout`) run after every (re)connect.
+    public init(conninfo: String, setupStatements: [String] = []) throws(PostgresError) {
+        self.conninfo = conninfo
+        self.setupStatements = setupStatements
+        try connect()
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    /// Whether the connection is up as far as libpq knows.
+    public var isConnected: Bool {
+        handle.map { PQstatus($0) == CONNECTION_OK } ?? false
+    }
+
+    private func connect() throws(PostgresError) {
+        if let handle { PQfinish(handle) }
+        handle = nil
+        // A default connect_timeout before the caller's conninfo, which may set its own: a
+        // database that does not answer must not hold a request for long.
+        let keywords = ["connect_timeout", "dbname"]
+        let values = ["3", conninfo]
+        let keywordPointers = keywords.map { strdup($0) } + [nil]
+        let valuePointers = values.map { strdup($0) } + [nil]
+        defer {
+            keywordPointers.forEach { free($0) }
+            valuePointers.forEach { free($0) }
+        }
+        let opened = keywordPointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywordBuffer in
+            valuePointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { valueBuffer in
+                PQconnectdbParams(keywordBuffer.baseAddress, valueBuffer.baseAddress, 1)
+            }
+        }
+        guard let connection = opened else {
+            throw PostgresError(code: nil, message: "out of memory allocating a libpq connection")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let error = PostgresError(code: nil, message: PostgresError.firstLine(PQerrorMessage(connection)))
+            PQfinish(connection)
+            throw error
+        }
+        handle = connection
+        let statements = prepared
+        prepared = [:]
+        for statement in setupStatements { try execute(statement) }
+        for (name, sql) in statements { try prepare(name, sql) }
+    }
+
+    /// Reconnects when the connection was lost (the server restarted, the network broke).
+    public func reconnectIfNeeded() throws(PostgresError) {
+        if !isConnected { try connect() }
+    }
+
+    /// Prepares `sql` as `name` on this connection (and again after every reconnect).
+    public func prepare(_ name: String, _ sql: String) throws(PostgresError) {
+        guard let handle else { throw PostgresError(code: nil, message: "not connected") }
+        try check(PQprepare(handle, name, sql, 0, nil), handle)
+        prepared[name] = sql
+    }
+
+    /// Runs one or more SQL statements without parameters.
+    @discardableResult
+    public func execute(_ sql: String) throws(PostgresError) -> PostgresRows {
+        guard let handle else { throw PostgresError(code: nil, message: "not connected") }
+        return try check(PQexec(handle, sql), handle)
+    }
+
+    /// Runs the prepared statement `name` with text parameters (nil is SQL NULL).
+    @discardableResult
+    public func run(_ name: String, _ parameters: [String?]) throws(PostgresError) -> PostgresRows {
+        guard let handle else { throw PostgresError(code: nil, message: "not connected") }
+        // Keep the C strings alive for the call: one buffer per parameter.
+        let buffers: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } }
+        defer { buffers.forEach { free($0) } }
+        let result = buffers.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
+            PQexecPrepared(handle, name, Int32(parameters.count), values.baseAddress, nil, nil, 0)
+        }
+        return try check(result, handle)
+    }
+
+    /// Runs a statement with parameters, unprepared (for tools, not for the request path).
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> PostgresRows {
+        guard let handle else { throw PostgresError(code: nil, message: "not connected") }
+        let buffers: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } }
+        defer { buffers.forEach { free($0) } }
+        let result = buffers.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
+        }
+        return try check(result, handle)
+    }
+
+    /// Turns a `PGresult` into rows or a `PostgresError`, in one place.
+    @discardableResult
+    private func check(_ result: OpaquePointer?, _ handle: OpaquePointer) throws(PostgresError) -> PostgresRows {
+        guard let result else {
+            throw PostgresError(code: nil, message: PostgresError.firstLine(PQerrorMessage(handle)))
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return PostgresRows(taking: result)
+        default:
+            let state = PQresultErrorField(result, CLibPQ_DIAG_SQLSTATE).map { String(cString: $0) }
+            let message = PostgresError.firstLine(PQresultErrorMessage(result))
+            PQclear(result)
+            throw PostgresError(code: state.map(PostgresError.Code.init(rawValue:)), message: message)
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
+    }
+}

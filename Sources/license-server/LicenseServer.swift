@@ -1,0 +1,118 @@
+import ArgumentParser
+import FastCGI
+import Foundation
+import LicenseCore
+import LicenseService
+import Logging
+import Postgres
+import SystemIdentity
+
+/// `license-server`: the FastCGI worker pool of SPEC §6.
+@main
+struct LicenseServer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "license-server",
+        abstract: "The FastCGI worker pool that answers license checks behind nginx.",
+        discussion: """
+            Every option can also be given in the environment: LICENSE_SOCKET, LICENSE_DATABASE, LICENSE_ISSUERS, \
+            LICENSE_WORKERS, LICENSE_LEASE, LICENSE_SYSTEM_ID, LICENSE_SECRET_FILE, LICENSE_SOCKET_GROUP, LICENSE_LOG_LEVEL. \
+            Stops on SIGTERM or SIGINT after the requests in flight.
+            """)
+
+    @Option(help: ArgumentHelp("A unix socket path, or HOST:PORT.", valueName: "PATH|HOST:PORT"))
+    var socket: String?
+
+    @Option(help: ArgumentHelp("libpq connection string of the database.", valueName: "CONNINFO"))
+    var database: String?
+
+    @Option(help: ArgumentHelp("Trusted issuers: NAME.pem files (the default realm) and/or one folder per realm.", valueName: "DIR"))
+    var issuers: String?
+
+    @Option(help: "Worker threads, each with its own database connection (default: two per core).")
+    var workers: Int?
+
+    @Option(help: ArgumentHelp("How long a seat stays active without a check: 90s, 15m, 24h, 400d (default 24h).", valueName: "DURATION"))
+    var lease: String?
+
+    @Option(name: .customLong("system-id"), help: ArgumentHelp("This server's system ID, for floating keys (default: this computer's).", valueName: "ID"))
+    var systemID: String?
+
+    @Option(help: ArgumentHelp("The secret (at least 32 bytes) that keys the hashes of user, instance and system IDs.", valueName: "FILE"))
+    var secret: String?
+
+    @Option(name: .customLong("socket-group"), help: ArgumentHelp("The group that may connect to the unix socket (nginx's).", valueName: "GROUP"))
+    var socketGroup: String?
+
+    @Option(name: .customLong("log-level"), help: "error, warning, info or debug (one line per request).")
+    var logLevel: String?
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        func setting(_ value: String?, _ name: String) -> String? { value ?? environment[name] }
+        guard let socket = setting(socket, "LICENSE_SOCKET") else { throw ValidationError("--socket is required") }
+        guard let database = setting(database, "LICENSE_DATABASE") else { throw ValidationError("--database is required") }
+        guard let issuersDirectory = setting(issuers, "LICENSE_ISSUERS") else { throw ValidationError("--issuers is required") }
+        guard let secretFile = setting(secret, "LICENSE_SECRET_FILE") else {
+            throw ValidationError("--secret is required: a file of at least 32 bytes (e.g. head -c 32 /dev/urandom | base64)")
+        }
+        let workerText = setting(workers.map(String.init), "LICENSE_WORKERS")
+        let workerCount = workerText.map { Int($0) ?? 0 } ?? 2 * ProcessInfo.processInfo.activeProcessorCount
+        guard (1...1024).contains(workerCount) else { throw ValidationError("--workers must be 1 to 1024") }
+        let leaseText = setting(lease, "LICENSE_LEASE") ?? "24h"
+        guard let leaseSeconds = DurationText.seconds(leaseText) else {
+            throw ValidationError("--lease must be a number and a unit: 90s, 15m, 24h, 400d")
+        }
+        let levelText = setting(logLevel, "LICENSE_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText) else { throw ValidationError("--log-level must be error, warning, info or debug") }
+        var group: gid_t?
+        if let groupName = setting(socketGroup, "LICENSE_SOCKET_GROUP") {
+            guard let entry = getgrnam(groupName) else { throw ValidationError("no group \(groupName)") }
+            group = entry.pointee.gr_gid
+        }
+        let serverSystemID = setting(systemID, "LICENSE_SYSTEM_ID") ?? (try? SystemID.current())
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "license-server")
+
+        let configuration: CheckService.Configuration
+        do {
+            configuration = CheckService.Configuration(
+                realms: try RealmIssuers(directory: issuersDirectory), secret: try ServerSecret(contentsOf: secretFile),
+                serverSystemID: serverSystemID,
+                today: { LicenseDate(secondsSince1970: Int64(Date().timeIntervalSince1970)) })
+        } catch {
+            throw ValidationError(error.description)
+        }
+
+        // Signals go to the thread that waits for them, never to a worker in the middle of a request.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        let listener = try FastCGIListener(address: socket, group: group)
+        let pool = WorkerPool(count: workerCount, listener: listener, configuration: configuration,
+                              conninfo: database, leaseSeconds: leaseSeconds, logger: logger)
+        pool.start()
+        logger.info("listening", metadata: [
+            "socket": "\(socket)", "workers": "\(workerCount)", "realms": "\(configuration.realms.realms.keys.sorted())",
+            "lease": "\(leaseSeconds)s",
+        ])
+
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        logger.info("stopping: finishing requests in flight", metadata: ["signal": "\(received)"])
+        listener.stopAccepting()
+        let finished = pool.waitUntilStopped(timeout: 9)
+        listener.close()
+        if !finished { logger.error("workers still busy after 9 seconds; exiting anyway") }
+        logger.info("stopped")
+        Foundation.exit(0)
+    }
+}

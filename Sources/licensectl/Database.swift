@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Postgres
+
+extension Licensectl {
+    struct Migrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply the SQL migrations (sql/NNN_name.sql) that the database has not applied yet.",
+            discussion: "Run as the owner role. Each migration runs in its own transaction and is recorded in schema_migrations.")
+
+        @Option(help: ArgumentHelp("libpq connection string.", valueName: "CONNINFO"))
+        var database: String
+
+        @Option(help: ArgumentHelp("The migrations folder (default: sql/ of this checkout).", valueName: "DIR"))
+        var migrations: String?
+
+        func run() throws {
+            let directory = try migrations ?? Self.defaultMigrationsDirectory()
+            let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+                .filter { $0.hasSuffix(".sql") && $0.prefix(3).allSatisfy(\.isNumber) }
+                .sorted()
+            let connection = try PostgresConnection(conninfo: database)
+            try connection.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    integer PRIMARY KEY,
+                    name       text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now())
+                """)
+            var applied = 0
+            for file in files {
+                let version = Int(file.prefix(3))!
+                let sql = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+                let done = try connection.transaction { () throws -> Bool in
+                    // One migrator at a time; a second waits, then finds the work done.
+                    try connection.execute("SELECT pg_advisory_xact_lock(7242)")
+                    let seen = try connection.execute("SELECT 1 FROM schema_migrations WHERE version = $1", [String(version)])
+                    if !seen.rows.isEmpty { return false }
+                    try connection.execute(sql)
+                    try connection.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [String(version), file])
+                    return true
+                }
+                if done {
+                    print("applied \(file)")
+                    applied += 1
+                }
+            }
+            print(applied == 0 ? "up to date" : "applied \(applied) migration(s)")
+        }
+
+        /// sql/ of the current folder, else of the checkout this licensectl was built in.
+        static func defaultMigrationsDirectory() throws -> String {
+            if FileManager.default.fileExists(atPath: "sql/001_licenses_and_seats.sql") { return "sql" }
+            var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            for _ in 0..<5 {
+                folder.deleteLastPathComponent()
+                let candidate = folder.appendingPathComponent("sql").path
+                if FileManager.default.fileExists(atPath: candidate + "/001_licenses_and_seats.sql") { return candidate }
+            }
+            throw CommandError("cannot find the sql/ folder; give it with --migrations DIR")
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a license in one realm or in every realm; it is refused from the next check on.")
+
+        @Option(help: ArgumentHelp("libpq connection string.", valueName: "CONNINFO"))
+        var database: String
+
+        @Option(help: ArgumentHelp("The realm (default: every realm).", valueName: "NAME"))
+        var realm: String?
+
+        @Argument(help: ArgumentHelp("The license's id= field, or its fingerprint.", valueName: "LICENSE_ID"))
+        var licenseID: String
+
+        func run() throws {
+            let connection = try PostgresConnection(conninfo: database)
+            try connection.execute("""
+                INSERT INTO revocations (realm, license_id) VALUES ($1, $2)
+                ON CONFLICT (license_id, coalesce(realm, '')) DO NOTHING
+                """, [realm, licenseID])
+            print("revoked \(licenseID) in \(realm.map { "realm \($0)" } ?? "every realm")")
+        }
+    }
+}

@@ -3,8 +3,9 @@
 
 SWIFT ?= swift
 # What building and testing need beyond Swift: the C libraries the package links, pkg-config
-# to find them, and the openssl command that the interop tests sign and verify with.
-APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl
+# to find them, the openssl command (interop tests, certificates), and the real PostgreSQL,
+# nginx and curl that the service runs on and is tested through.
+APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl
 
 .PHONY: all deps build release test run clean
 

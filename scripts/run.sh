@@ -1,42 +1,40 @@
 #!/usr/bin/env bash
-# `make run`: an issuer key pair, demo keys for localhost and 127.0.0.1, and their
-# verification, all under .run/ (kept between runs; delete .run/ to start over).
+# `make run`: the whole service on this machine, under .run/ (kept between runs; delete .run/
+# to start over), until Ctrl-C, which stops all it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin=$(swift build --show-bin-path)
 licensectl="${bin#"$PWD"/}/licensectl"
-issuers=.run/issuers
-licenses=.run/license
+export BIN="$bin"
+run=.run
 
-if [ ! -f "$issuers/default.key" ]; then
-    "$licensectl" keygen --out "$issuers" --name default
-fi
-
-# A demo key runs for a year from today; re-issued on every run (Ed25519 is deterministic,
-# so the same day gives the same key).
-first_day=$(LC_ALL=C date -u +%d%b%Y)
-last_day=$(LC_ALL=C date -u -d '+365 days' +%d%b%Y)
-for host in localhost 127.0.0.1; do
-    "$licensectl" issue --signing-key "$issuers/default.key" --out-dir "$licenses" -- \
-        X-DEMO "id=demo-$host" "licensee=Demo licensee" version=+1.0 type=floating \
-        users=5 hosts=5 rights=10 option=Export users=2 \
-        "duration=$first_day-$last_day" "host=$host" >/dev/null
-done
+trap 'echo; echo "stopping…"; scripts/stack.sh stop "$run"; exit 0' INT TERM
+scripts/stack.sh stop "$run" 2>/dev/null || true
+scripts/stack.sh start "$run"
 
 for host in localhost 127.0.0.1; do
     echo
-    echo "== $licenses/$host.txt"
-    cat "$licenses/$host.txt"
-    echo "-- licensectl verify --issuers $issuers $licenses/$host.txt"
-    "$licensectl" verify --issuers "$issuers" "$licenses/$host.txt"
+    echo "== $run/license/$host.txt"
+    cat "$run/license/$host.txt"
+    "$licensectl" verify --issuers "$run/issuers" "$run/license/$host.txt" | tail -n 1
 done
 
 cat <<TEXT
 
-The issuer key pair is in $issuers (default.key is private), the demo keys in $licenses.
-Try:
-  $licensectl info
-  $licensectl code --key-file $licenses/localhost.txt --revision 1.2 --user-id demo-user-0001 --domain localhost
-  $licensectl issue --signing-key $issuers/default.key -- X-DEMO id=ACME-1 'licensee=ACME Corp' users=5 host=example.com
+The service is up: nginx on https://localhost:${HTTPS_PORT:-8443} (certificate $run/tls/localhost.pem),
+the worker pool on $run/fcgi.sock, PostgreSQL on socket $run/pg (port ${PG_PORT:-55432}, database license),
+logs in $run/log. Try:
+
+  code=\$($licensectl code --key-file $run/license/localhost.txt --revision 1.2 --user-id demo-user-0001 --domain localhost)
+  curl --cacert $run/tls/localhost.pem "https://localhost:${HTTPS_PORT:-8443}/check?code=\$code"
+  curl --cacert $run/tls/localhost.pem -H 'Accept: application/json' "https://localhost:${HTTPS_PORT:-8443}/check?code=\$code"
+  runuser -u postgres -- psql -h $PWD/$run/pg -p ${PG_PORT:-55432} -d license -c 'SELECT * FROM seats'
+
+Ctrl-C stops everything.
 TEXT
+
+while true; do
+    sleep 3600 &
+    wait $! || true
+done

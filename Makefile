@@ -20,8 +20,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# A test run that crashed may leave a service stack behind; stop any that remain.
 test: build
-	$(SWIFT) test
+	$(SWIFT) test; status=$$?; for stack in /tmp/license-stack-*; do \
+		[ -d "$$stack" ] && scripts/stack.sh stop "$$stack" >/dev/null 2>&1; rm -rf "$$stack"; done; exit $$status
 
 run: build
 	@scripts/run.sh

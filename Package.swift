@@ -60,6 +60,9 @@ let package = Package(
         .testTarget(name: "LicenseCoreTests", dependencies: ["LicenseCore", "LicenseSigning", "LicenseCrypto"]),
         .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto", "TestSupport"]),
         .testTarget(
+            name: "ServiceTests",
+            dependencies: ["license-server", "licensectl", "LicenseCore", "LicenseService", "TestSupport"]),
+        .testTarget(
             name: "LicensectlTests",
             dependencies: ["licensectl", "LicenseCore", "LicenseSigning", "LicenseCrypto", "SystemIdentity", "TestSupport"]),
     ],

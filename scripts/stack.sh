@@ -107,8 +107,12 @@ start() {
     fi
     if [ ! -f "$run/tls/localhost.pem" ]; then
         mkdir -p "$run/tls"
+        local names="DNS:localhost,IP:127.0.0.1,IP:::1"
+        for pair in $REALMS; do
+            case "${pair%%=*}" in localhost|127.0.0.1) ;; *) names+=",DNS:${pair%%=*}" ;; esac
+        done
         openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
-            -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,DNS:*.localhost,IP:127.0.0.1,IP:::1" \
+            -subj "/CN=localhost" -addext "subjectAltName=$names" \
             -keyout "$run/tls/localhost.key" -out "$run/tls/localhost.pem" 2>/dev/null
     fi
     local first_day last_day

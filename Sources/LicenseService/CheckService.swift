@@ -59,13 +59,11 @@ public final class CheckService {
         }
     }
 
-    /// The code of a request: `?code=` of a GET, `code=` of a form body, or a bare body.
+    /// The code of a request: `?code=` of a GET, the `code=` field of a form body, or the
+    /// whole body (a bare code; clients such as curl label it form-encoded all the same).
     static func code(of request: ServiceRequest) -> [UInt8]? {
         if request.method == "GET" { return FormDecoding.value(of: "code", in: Array(request.query.utf8)) }
-        let isForm = request.contentType?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true
-            || request.body.starts(with: Array("code=".utf8))
-        if isForm { return FormDecoding.value(of: "code", in: request.body) }
-        // A bare code; a client may end it with a line break.
+        if let field = FormDecoding.value(of: "code", in: request.body) { return field }
         var body = request.body[...]
         while let last = body.last, last == 0x0A || last == 0x0D || last == 0x20 { body = body.dropLast() }
         return body.isEmpty ? nil : Array(body)

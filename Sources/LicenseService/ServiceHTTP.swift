@@ -84,7 +84,7 @@ enum FormDecoding {
         while index < text.endIndex {
             let byte = text[index]
             if byte == UInt8(ascii: "%") {
-                guard index + 2 < text.endIndex + 0, index + 2 <= text.endIndex - 1,
+                guard index + 2 < text.endIndex,
                       let high = hexValue(text[index + 1]), let low = hexValue(text[index + 2]) else { return nil }
                 bytes.append(high << 4 | low)
                 index += 3

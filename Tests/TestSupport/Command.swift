@@ -10,43 +10,46 @@ public struct CommandResult: Sendable {
 /// Runs programs for the tests that go through real processes (licensectl, openssl).
 public enum Command {
     /// Runs `executable` (a path, or a name looked up in PATH) to completion.
+    ///
+    /// posix_spawn and waitpid rather than Foundation's Process, whose wait on Linux can miss
+    /// the exit of a child that leaves daemons behind (scripts/stack.sh starts three).
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], input: Data? = nil,
                            environment: [String: String]? = nil) throws -> CommandResult {
-        let process = Process()
-        if executable.contains("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
-        if let environment { process.environment = environment }
-        // Files, not pipes: a chatty process can never block on a full pipe.
+        // Files, not pipes: a chatty process, or a daemon it starts, can never block on a full pipe.
         let directory = try TemporaryDirectory()
-        let outputURL = URL(fileURLWithPath: directory.path + "/stdout")
-        let errorURL = URL(fileURLWithPath: directory.path + "/stderr")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputURL)
-        let error = try FileHandle(forWritingTo: errorURL)
-        process.standardOutput = output
-        process.standardError = error
-        if let input {
-            let inputURL = URL(fileURLWithPath: directory.path + "/stdin")
-            try input.write(to: inputURL)
-            process.standardInput = try FileHandle(forReadingFrom: inputURL)
-        } else {
-            process.standardInput = FileHandle.nullDevice
+        let inputPath = directory.file("stdin")
+        try (input ?? Data()).write(to: URL(fileURLWithPath: inputPath))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, inputPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, directory.file("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, directory.file("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+
+        let argv = [executable] + arguments
+        let environmentLines = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var argvPointers = argv.map { strdup($0) } + [nil]
+        var environmentPointers = environmentLines.map { strdup($0) } + [nil]
+        defer {
+            argvPointers.forEach { free($0) }
+            environmentPointers.forEach { free($0) }
         }
-        try process.run()
-        process.waitUntilExit()
-        try output.close()
-        try error.close()
+        var pid: pid_t = 0
+        let spawned = executable.contains("/")
+            ? posix_spawn(&pid, executable, &actions, nil, &argvPointers, &environmentPointers)
+            : posix_spawnp(&pid, executable, &actions, nil, &argvPointers, &environmentPointers)
+        guard spawned == 0 else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: executable])
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS, which Swift does not import.
+        let exitStatus: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         return CommandResult(
-            status: process.terminationStatus,
-            standardOutput: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
-            standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
+            status: exitStatus,
+            standardOutput: String(decoding: try Data(contentsOf: URL(fileURLWithPath: directory.file("stdout"))), as: UTF8.self),
+            standardError: String(decoding: try Data(contentsOf: URL(fileURLWithPath: directory.file("stderr"))), as: UTF8.self))
     }
 }
 

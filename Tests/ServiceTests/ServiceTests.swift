@@ -1,0 +1,289 @@
+import Foundation
+import LicenseCore
+import TestSupport
+import Testing
+
+
+/// The service through HTTPS: real nginx, the real worker pool, a real PostgreSQL.
+@Suite("The check service through nginx over TLS", .serialized)
+struct ServiceTests {
+    let stack: ServiceStack
+
+    init() throws {
+        stack = try #require(ServiceTests.startedStack())
+    }
+
+    static func startedStack() -> ServiceStack? { ServiceTestsSupport.stack }
+
+    /// Issues a key with the realm's issuer (`default` or `b`) and returns its line.
+    func issue(_ fields: [String], realm: String = "default", product: String = "X-META-X") throws -> String {
+        let keyFile = realm == "default" ? stack.directory + "/issuers/default.key" : stack.directory + "/issuers/\(realm)/default.key"
+        let result = try stack.licensectl(["issue", "--signing-key", keyFile, "--", product] + fields)
+        try #require(result.status == 0, "\(result.standardError)")
+        return result.standardOutput.trimmingCharacters(in: .newlines)
+    }
+
+    func code(_ keyLine: String, revision: String = "7.1", user: String = "user-00001", domain: String = "localhost",
+              system: String? = nil, instance: String? = nil, options: [String] = []) throws -> String {
+        try StartupCode(keyLine: keyLine, revision: revision, userID: user, domain: domain, system: system,
+                        instance: instance, options: options).encoded
+    }
+
+    func check(_ code: String, host: String = "localhost", json: Bool = false, headers: [String] = []) throws -> HTTPAnswer {
+        try stack.request("/check?code=" + code, host: host, headers: headers + (json ? ["Accept: application/json"] : []))
+    }
+
+    func answer(_ code: String, host: String = "localhost", headers: [String] = []) throws -> String {
+        let response = try check(code, host: host, headers: headers)
+        #expect(response.status == 200, "\(response.status) \(response.body) \(response.curlError)")
+        return response.body.trimmingCharacters(in: .newlines)
+    }
+
+    func uniqueID(_ prefix: String) -> String { prefix + "-" + UUID().uuidString.prefix(8).lowercased() }
+
+    @Test("valid, plain and JSON, by GET, form POST and bare POST")
+    func valid() throws {
+        let key = try issue(["id=" + uniqueID("V"), "users=5", "rights=3", "option=Channel", "rights=20", "duration=01Jan2020-31Dec2099"])
+        let code = try code(key, options: ["Channel"])
+        #expect(try answer(code) == "valid")
+        let response = try check(code, json: true)
+        #expect(response.headers["content-type"] == "application/json")
+        let object = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+        #expect(object?["result"] as? String == "valid")
+        #expect(object?["reason"] is NSNull)
+        #expect(object?["expires"] as? String == "2099-12-31")
+        let scopes = object?["scopes"] as? [[String: Any]]
+        #expect(scopes?.map { $0["scope"] as? String } == ["base", "Channel"])
+        #expect((scopes?[0]["limits"] as? [String: Any])?["users"] as? Int == 5)
+        #expect((scopes?[0]["limits"] as? [String: Any])?["hosts"] is NSNull)
+        #expect((scopes?[1]["in_use"] as? [String: Any])?["rights"] as? Int == 1)
+        let form = try stack.request("/check", method: "POST", body: Data(("code=" + code).utf8),
+                                     headers: ["Content-Type: application/x-www-form-urlencoded"])
+        #expect(form.status == 200 && form.body == "valid\n")
+        let bare = try stack.request("/check", method: "POST", body: Data(code.utf8), headers: ["Content-Type: text/plain"])
+        #expect(bare.status == 200 && bare.body == "valid\n")
+        #expect(response.headers["content-type"] != nil)
+        #expect(try check(code).headers["content-type"] == "text/plain; charset=utf-8")
+    }
+
+    @Test("every reason of SPEC §4, plain and JSON")
+    func everyReason() throws {
+        let placeholder = "signature=" + SignatureText.encode([UInt8](repeating: 0, count: 64))
+        let revokedID = uniqueID("R")
+        _ = try stack.licensectl(["revoke", "--database", "host=\(stack.directory)/pg port=\(stack.pgPort) dbname=license user=postgres", revokedID])
+        let cases: [(String, String)] = [
+            ("malformed-key", try code("X-META-X users=0 " + placeholder)),
+            ("unsupported-field", try code("X-META-X seats=3 " + placeholder)),
+            ("unknown-issuer", try code(try issue(["issuer=nobody"]))),
+            ("bad-signature", try code(try issue(["users=5"]).replacingOccurrences(of: "users=5", with: "users=6"))),
+            ("revoked", try code(try issue(["id=" + revokedID]))),
+            ("not-yet-valid", try code(try issue(["duration=01Jan2098-31Dec2099"]))),
+            ("expired", try code(try issue(["duration=01Jan2000-31Dec2000"]))),
+            ("version", try code(try issue(["version=+8"]), revision: "7.9")),
+            ("host", try code(try issue(["host=example.com"]), domain: "localhost")),
+            ("system-id", try code(try issue(["systemid=Eth_00:11:22:33:44:55"]), system: "Eth_00:11:22:33:44:56")),
+            ("option", try code(try issue(["option=Vario"]), options: ["Channel"])),
+        ]
+        for (reason, code) in cases {
+            #expect(try answer(code) == "invalid " + reason, "\(reason)")
+            let json = try check(code, json: true)
+            let object = try JSONSerialization.jsonObject(with: Data(json.body.utf8)) as? [String: Any]
+            #expect(object?["result"] as? String == "invalid" && object?["reason"] as? String == reason, "\(reason): \(json.body)")
+        }
+        // users, hosts, rights: each limit 1, a second seat refused.
+        for limit in ["users", "hosts", "rights"] {
+            let key = try issue(["id=" + uniqueID("L"), "\(limit)=1"])
+            #expect(try answer(try code(key, user: "first-user", system: "Eth_1", instance: "instance-1")) == "valid")
+            let second = try code(key, user: limit == "users" ? "second-user" : "first-user",
+                                  system: limit == "hosts" ? "Eth_2" : "Eth_1", instance: "instance-2")
+            #expect(try answer(second) == "invalid " + limit, "\(limit)")
+            let json = try check(second, json: true)
+            #expect(json.body.contains("\"reason\": \"\(limit)\""))
+        }
+    }
+
+    @Test("a browser's Origin must be the code's DOMAIN")
+    func origin() throws {
+        let code = try code(try issue(["users=5"]), domain: "localhost")
+        #expect(try answer(code, headers: ["Origin: https://localhost:3000"]) == "valid")
+        #expect(try answer(code, headers: ["Origin: https://evil.example"]) == "invalid host")
+    }
+
+    @Test("option scopes are limited apart from the base product; a known seat is refreshed")
+    func optionScopes() throws {
+        let key = try issue(["id=" + uniqueID("O"), "users=3", "option=Channel", "users=1"])
+        #expect(try answer(try code(key, user: "user-a-0001", options: ["Channel"])) == "valid")
+        #expect(try answer(try code(key, user: "user-b-0001", options: ["Channel"])) == "invalid users")
+        #expect(try answer(try code(key, user: "user-b-0001")) == "valid")
+        #expect(try answer(try code(key, user: "user-a-0001", options: ["Channel"])) == "valid")
+        #expect(try answer(try code(key, user: "user-c-0001")) == "valid")
+        #expect(try answer(try code(key, user: "user-d-0001")) == "invalid users")
+    }
+
+    @Test("a lapsed seat frees its place; /release credits a right")
+    func leaseAndRelease() throws {
+        let id = uniqueID("E")
+        let key = try issue(["id=" + id, "rights=1"])
+        let first = try code(key, user: "lease-user-1", instance: "instance-1")
+        let second = try code(key, user: "lease-user-1", instance: "instance-2")
+        #expect(try answer(first) == "valid")
+        #expect(try answer(second) == "invalid rights")
+        // Move the clock: the first seat was last seen 25 hours ago, past the 24-hour lease.
+        _ = try stack.sql("UPDATE seats SET last_seen = now() - interval '25 hours' WHERE license_id = '\(id)'")
+        #expect(try answer(second) == "valid")
+        #expect(try answer(first) == "invalid rights")
+        let released = try stack.request("/release", method: "POST", body: Data(second.utf8))
+        #expect(released.status == 200 && released.body == "released\n")
+        #expect(try answer(first) == "valid")
+        let again = try stack.request("/release", method: "POST", body: Data(second.utf8))
+        #expect(again.body == "released\n")
+    }
+
+    @Test("50 concurrent first checks on users=5, 20 times: exactly 5 valid, and SQL agrees")
+    func concurrentAdmission() throws {
+        for round in 0..<20 {
+            let id = uniqueID("C\(round)")
+            let key = try issue(["id=" + id, "users=5"])
+            let codes = try (0..<50).map { try code(key, user: "concurrent-user-\($0)") }
+            let answers = CollectedAnswers()
+            DispatchQueue.concurrentPerform(iterations: 50) { index in
+                let body = (try? stack.request("/check?code=" + codes[index]).body) ?? "error"
+                answers.append(body.trimmingCharacters(in: .newlines))
+            }
+            let all = answers.values
+            #expect(all.filter { $0 == "valid" }.count == 5, "round \(round): \(all)")
+            #expect(all.filter { $0 == "invalid users" }.count == 45, "round \(round): \(Set(all))")
+            #expect(try stack.sql("SELECT count(DISTINCT user_hash) FROM seats WHERE license_id = '\(id)'") == "5")
+        }
+    }
+
+    @Test("realms: a key of realm b is unknown-issuer at realm default's domain and valid at its own")
+    func realms() throws {
+        let key = try issue(["users=5"], realm: "b")
+        let realmCode = try code(key, domain: "b.localhost")
+        #expect(try answer(realmCode, host: "b.localhost") == "valid")
+        #expect(try answer(realmCode, host: "localhost") == "invalid bad-signature")
+        let named = try code(try issue(["issuer=partner"], realm: "b"), domain: "b.localhost")
+        #expect(try answer(named, host: "localhost") == "invalid unknown-issuer")
+        let unknownName = try stack.request("/check?code=" + realmCode, headers: ["Host: unknown.localhost"])
+        #expect(unknownName.status == 421)
+    }
+
+    @Test("bad input is 400 or 413 with one line, never 500; the pool answers normally afterwards")
+    func badInput() throws {
+        let key = try issue(["users=5"])
+        func base64(_ text: String) -> String { Base64URL.encode(Array(text.utf8)) }
+        let bad: [String] = [
+            "not*base64", base64(key), base64(key + "\n7.1"), base64(key + "\n7.x\nuser-0001\nlocalhost"),
+            base64(key + "\n7\nshort\nlocalhost"), base64(key + "\n7\nuser-0001\nexa mple"),
+            base64(key + "\n7\nuser-0001\nlocalhost\nfoo=1"), base64(key + "\n7\nuser-0001\nlocal\u{0}host"),
+            Base64URL.encode(Array(key.utf8) + Array("\n7\nuser-0001\n".utf8) + [0xFF, 0xFE]),
+            base64(key + "\n7\n' OR 1=1; DROP TABLE seats; --\nlocalhost"),
+            base64(key + "\n7\nuser-0001\nlocalhost\noptions=\"; DROP TABLE seats;--"),
+            Base64URL.encode([UInt8](repeating: 0x41, count: 4097)),
+        ]
+        for code in bad {
+            let response = try check(code)
+            #expect(response.status == 400, "\(code.prefix(40)): \(response.status) \(response.body)")
+            #expect(response.body.split(separator: "\n").count == 1)
+        }
+        let huge = try stack.request("/check", method: "POST", body: Data(repeating: 0x41, count: 1_000_000))
+        #expect(huge.status == 413)
+        let binary = try stack.request("/check", method: "POST", body: Data((0..<4000).map { UInt8($0 % 256) }))
+        #expect(binary.status == 400)
+        let quotedKey = try code(key.replacingOccurrences(of: "users=5", with: "licensee=\"'; DROP TABLE seats; --\" users=5"))
+        #expect(try answer(quotedKey) == "invalid bad-signature")
+        #expect(try stack.sql("SELECT count(*) >= 0 FROM seats") == "t")
+        #expect(try answer(try code(key)) == "valid")
+    }
+
+    @Test("unknown paths 404, wrong methods 405 with Allow, /healthz")
+    func routes() throws {
+        #expect(try stack.request("/nothing").status == 404)
+        #expect(try stack.request("/Check").status == 404)
+        let put = try stack.request("/check", method: "PUT", body: Data("x".utf8))
+        #expect(put.status == 405 && put.headers["allow"] == "GET, POST")
+        let getRelease = try stack.request("/release")
+        #expect(getRelease.status == 405 && getRelease.headers["allow"] == "POST")
+        let health = try stack.request("/healthz")
+        #expect(health.status == 200 && health.body == "ok\n")
+        let redirect = try Command.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+                                                "http://localhost:\(stack.httpsPort + 2)/check"])
+        #expect(redirect.standardOutput.hasPrefix("301 https://localhost:\(stack.httpsPort)/check"))
+    }
+
+    @Test("privacy: a pg_dump holds none of the raw user, system or instance IDs")
+    func privacy() throws {
+        let key = try issue(["users=5"])
+        #expect(try answer(try code(key, user: "private-user-7731", system: "Eth_de:ad:be:ef:77:31", instance: "private-instance-7731")) == "valid")
+        let dump = try Command.run("runuser", ["-u", "postgres", "--", "pg_dump", "-h", stack.directory + "/pg", "-p",
+                                               String(stack.pgPort), "license"])
+        #expect(dump.status == 0)
+        #expect(dump.standardOutput.contains("COPY public.seats"))
+        for raw in ["private-user-7731", "de:ad:be:ef:77:31", "private-instance-7731", "concurrent-user-1", "lease-user-1"] {
+            #expect(!dump.standardOutput.contains(raw), "\(raw) in the dump")
+        }
+    }
+
+    @Test("SIGTERM with requests in flight: none is cut off, exit 0")
+    func gracefulStop() throws {
+        let key = try issue(["users=100"])
+        let codes = try (0..<40).map { try code(key, user: "sigterm-user-\($0)") }
+        let answers = CollectedAnswers()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            DispatchQueue.concurrentPerform(iterations: 40) { index in
+                answers.append((try? stack.request("/check?code=" + codes[index]))?.body ?? "error")
+            }
+        }
+        usleep(150_000)
+        let pid = try String(contentsOfFile: stack.directory + "/license-server.pid", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let started = Date()
+        kill(pid_t(pid)!, SIGTERM)
+        var exited = false
+        while Date().timeIntervalSince(started) < 10 {
+            if kill(pid_t(pid)!, 0) != 0 { exited = true; break }
+            usleep(50_000)
+        }
+        group.wait()
+        #expect(exited)
+        // Requests that nginx had handed to the pool were answered; later ones found no pool (502).
+        #expect(!answers.values.contains { $0.hasPrefix("invalid") || $0.contains("500") }, "\(answers.values)")
+        let log = try String(contentsOfFile: stack.directory + "/log/license-server.log", encoding: .utf8)
+        #expect(log.contains("stopped"))
+        try stack.stack("pool-start")
+        #expect(try answer(try code(key, user: "after-restart")) == "valid")
+    }
+}
+
+/// The stack, started once for the process.
+enum ServiceTestsSupport {
+    static let stack: ServiceStack? = {
+        do {
+            return try ServiceStack(realms: ["localhost": "default", "127.0.0.1": "default", "b.localhost": "b"],
+                                    issuerFolders: ["b"], portOffset: 0)
+        } catch {
+            print("service stack did not start: \(error)")
+            return nil
+        }
+    }()
+}
+
+/// Answers collected from concurrent requests.
+final class CollectedAnswers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected: [String] = []
+
+    func append(_ value: String) {
+        lock.lock()
+        collected.append(value)
+        lock.unlock()
+    }
+
+    var values: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return collected
+    }
+}

@@ -86,11 +86,8 @@ public final class PostgresConnection {
     @discardableResult
     public func run(_ name: String, _ parameters: [String?]) throws(PostgresError) -> PostgresRows {
         guard let handle else { throw PostgresError(code: nil, message: "not connected") }
-        // Keep the C strings alive for the call: one buffer per parameter.
-        let buffers: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } }
-        defer { buffers.forEach { free($0) } }
-        let result = buffers.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
-            PQexecPrepared(handle, name, Int32(parameters.count), values.baseAddress, nil, nil, 0)
+        let result = Self.withCStrings(parameters) { values in
+            PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
         }
         return try check(result, handle)
     }
@@ -99,12 +96,17 @@ public final class PostgresConnection {
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> PostgresRows {
         guard let handle else { throw PostgresError(code: nil, message: "not connected") }
-        let buffers: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } }
-        defer { buffers.forEach { free($0) } }
-        let result = buffers.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
-            PQexecParams(handle, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
+        let result = Self.withCStrings(parameters) { values in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
         return try check(result, handle)
+    }
+
+    /// Calls `body` with C strings of `parameters` (nil stays NULL), alive for the call only.
+    private static func withCStrings<T>(_ parameters: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
+        let buffers: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } }
+        defer { buffers.forEach { free($0) } }
+        return buffers.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     /// Turns a `PGresult` into rows or a `PostgresError`, in one place.

@@ -40,7 +40,12 @@ let package = Package(
         .target(name: "LicenseCore"),
         .target(name: "LicenseSigning", dependencies: ["LicenseCore", "LicenseCrypto"]),
         .target(name: "SystemIdentity"),
-        .target(name: "LicenseService", dependencies: ["LicenseCore", "LicenseSigning", "LicenseCrypto", "Postgres"]),
+        .target(
+            name: "LicenseService",
+            dependencies: [
+                "LicenseCore", "LicenseSigning", "LicenseCrypto", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "license-server",
             dependencies: [

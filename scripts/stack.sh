@@ -82,8 +82,7 @@ nginx_config() {
         "$here/nginx/license-server.conf.template" |
         sed -e "s|@RUN@|$run|g" -e "s|@SOCKET@|$run/fcgi.sock|g" -e "s|@HTTPS_PORT@|$HTTPS_PORT|g" \
             -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@RATE@|$RATE|g" -e "s|@BURST@|$((RATE * 4))|g" \
-            -e "s|@USER_LINE@|$user_line|g" -e "s|@RUN@|$run|g" >"$run/nginx/nginx.conf"
-    sed -i "s|@RUN@|$run|g" "$run/nginx/nginx.conf"
+            -e "s|@USER_LINE@|$user_line|g" >"$run/nginx/nginx.conf"
 }
 
 start() {

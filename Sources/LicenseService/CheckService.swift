@@ -1,5 +1,6 @@
 import LicenseCore
 import LicenseSigning
+import Logging
 import Postgres
 
 /// The routes of SPEC §3 over one worker's seat store. One per worker thread; the realms,
@@ -17,10 +18,12 @@ public final class CheckService {
         public let registrations: RegistrationMemo
         /// Today in UTC; a function so that tests can move the clock.
         public let today: @Sendable () -> LicenseDate
+        public let logger: Logger
 
         public init(realms: RealmIssuers, secret: ServerSecret, serverSystemID: String?,
                     keyCache: VerifiedKeyCache = VerifiedKeyCache(), registrations: RegistrationMemo = RegistrationMemo(),
-                    today: @escaping @Sendable () -> LicenseDate) {
+                    logger: Logger, today: @escaping @Sendable () -> LicenseDate) {
+            self.logger = logger
             self.realms = realms
             self.secret = secret
             self.serverSystemID = serverSystemID
@@ -81,17 +84,16 @@ public final class CheckService {
         }
         let wantsJSON = request.accept?.contains("application/json") == true
         let realm = request.realm
-        let decision = configuration.keyCache.authenticate(
+        let authentication = configuration.keyCache.authenticate(
             keyLine: code.keyLine, realm: realm, issuers: configuration.realms.issuers(of: realm))
-        guard case .valid(let key) = decision else {
-            return invalid(decision.reason!, key: decision.key, json: wantsJSON)
+        guard case .valid(let key) = authentication.decision else {
+            return invalid(authentication.decision.reason!, key: authentication.decision.key, json: wantsJSON)
         }
+        let licenseID = authentication.licenseID
         do {
-            try store.ensureConnected()
-            let licenseID = key.licenseID
-            if configuration.registrations.needsRegistration(realm: realm, fingerprint: key.fingerprint) {
-                try store.register(key, realm: realm)
-                configuration.registrations.registered(realm: realm, fingerprint: key.fingerprint)
+            if configuration.registrations.needsRegistration(realm: realm, fingerprint: authentication.fingerprint) {
+                try store.register(key, realm: realm, licenseID: licenseID, fingerprint: authentication.fingerprint)
+                configuration.registrations.registered(realm: realm, fingerprint: authentication.fingerprint)
             }
             let revoked = try store.isRevoked(realm: realm, licenseID: licenseID)
             if release {
@@ -120,6 +122,8 @@ public final class CheckService {
             guard wantsJSON else { return .text(200, "valid") }
             return .json(AnswerJSON.render(reason: nil, key: key, scopes: seatRequest.scopes, usage: try store.usage(seatRequest)))
         } catch {
+            // The error names statements and SQLSTATEs, never parameters: no ID reaches the log.
+            configuration.logger.error("database unavailable", metadata: ["error": "\(error)", "realm": "\(realm)"])
             return .text(503, "database unavailable; skip the check and try again later", headers: [("Retry-After", "5")])
         }
     }

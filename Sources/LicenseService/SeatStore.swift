@@ -104,15 +104,9 @@ public final class SeatStore {
         for (name, sql) in Self.statements { try connection.prepare(name, sql) }
     }
 
-    /// Reconnects after a lost connection; throws while the database is unreachable.
-    public func ensureConnected() throws(PostgresError) {
-        try connection.reconnectIfNeeded()
-    }
-
     /// Whether the database answers.
     public func isHealthy() -> Bool {
         do {
-            try ensureConnected()
             try connection.run("health", [])
             return true
         } catch {
@@ -121,12 +115,11 @@ public final class SeatStore {
     }
 
     /// Registers (or updates) the license of a key whose signature verified (SPEC §4).
-    public func register(_ key: LicenseKey, realm: String) throws {
-        let licenseID = key.licenseID
+    public func register(_ key: LicenseKey, realm: String, licenseID: String, fingerprint: String) throws {
         let dates = [key.duration?.first, key.duration?.last, key.maintenance?.first, key.maintenance?.last]
         try connection.transaction {
             try connection.run("register_license", [
-                realm, licenseID, key.fingerprint, key.product, key.licensee, key.type.rawValue, key.issuer,
+                realm, licenseID, fingerprint, key.product, key.licensee, key.type.rawValue, key.issuer,
                 key.signedMessage,
             ] + dates.map { $0?.description })
             let scopes = [(Self.baseScope, key.baseLimits)] + key.options.map { ($0.name, $0.limits) }

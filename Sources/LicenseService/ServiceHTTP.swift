@@ -25,14 +25,10 @@ public struct ServiceRequest: Sendable {
 }
 
 /// An answer: status, headers, body.
-public struct ServiceResponse: Equatable, Sendable {
+public struct ServiceResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: String
-
-    public static func == (lhs: ServiceResponse, rhs: ServiceResponse) -> Bool {
-        lhs.status == rhs.status && lhs.body == rhs.body && lhs.headers.elementsEqual(rhs.headers, by: ==)
-    }
 
     /// A `text/plain` answer of one line.
     public static func text(_ status: Int, _ line: String, headers: [(String, String)] = []) -> ServiceResponse {

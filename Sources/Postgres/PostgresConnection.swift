@@ -63,43 +63,57 @@ public final class PostgresConnection {
         for (name, sql) in statements { try prepare(name, sql) }
     }
 
-    /// Reconnects when the connection was lost (the server restarted, the network broke).
+    /// Reconnects when the connection is known to be lost (the server restarted, the network broke).
     public func reconnectIfNeeded() throws(PostgresError) {
         if !isConnected { try connect() }
     }
 
     /// Prepares `sql` as `name` on this connection (and again after every reconnect).
     public func prepare(_ name: String, _ sql: String) throws(PostgresError) {
-        guard let handle else { throw PostgresError(code: nil, message: "not connected") }
-        try check(PQprepare(handle, name, sql, 0, nil), handle)
+        try perform { PQprepare($0, name, sql, 0, nil) }
         prepared[name] = sql
     }
 
     /// Runs one or more SQL statements without parameters.
     @discardableResult
     public func execute(_ sql: String) throws(PostgresError) -> PostgresRows {
-        guard let handle else { throw PostgresError(code: nil, message: "not connected") }
-        return try check(PQexec(handle, sql), handle)
+        try perform { PQexec($0, sql) }
     }
 
     /// Runs the prepared statement `name` with text parameters (nil is SQL NULL).
     @discardableResult
     public func run(_ name: String, _ parameters: [String?]) throws(PostgresError) -> PostgresRows {
-        guard let handle else { throw PostgresError(code: nil, message: "not connected") }
-        let result = Self.withCStrings(parameters) { values in
-            PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
+        try perform { handle in
+            Self.withCStrings(parameters) { PQexecPrepared(handle, name, Int32(parameters.count), $0, nil, nil, 0) }
         }
-        return try check(result, handle)
     }
 
     /// Runs a statement with parameters, unprepared (for tools, not for the request path).
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> PostgresRows {
-        guard let handle else { throw PostgresError(code: nil, message: "not connected") }
-        let result = Self.withCStrings(parameters) { values in
-            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        try perform { handle in
+            Self.withCStrings(parameters) { PQexecParams(handle, sql, Int32(parameters.count), nil, $0, nil, nil, 0) }
         }
-        return try check(result, handle)
+    }
+
+    /// Every call to the server goes through here. A connection that died while idle (the
+    /// server restarted) is only noticed by the next statement: that statement reconnects
+    /// and is sent once more. Only outside a transaction, where each statement commits on its
+    /// own, so sending it again is safe for the idempotent statements this project runs; inside
+    /// one, the error goes to the caller, whose transaction is lost anyway.
+    @discardableResult
+    private func perform(_ call: (OpaquePointer) -> OpaquePointer?) throws(PostgresError) -> PostgresRows {
+        try reconnectIfNeeded()
+        guard let handle else { throw PostgresError(code: nil, message: "not connected") }
+        let wasIdle = PQtransactionStatus(handle) == PQTRANS_IDLE
+        do {
+            return try check(call(handle), handle)
+        } catch {
+            guard wasIdle, PQstatus(handle) == CONNECTION_BAD else { throw error }
+            try connect()
+            guard let fresh = self.handle else { throw error }
+            return try check(call(fresh), fresh)
+        }
     }
 
     /// Calls `body` with C strings of `parameters` (nil stays NULL), alive for the call only.

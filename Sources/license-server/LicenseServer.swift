@@ -82,7 +82,7 @@ struct LicenseServer: ParsableCommand {
         do {
             configuration = CheckService.Configuration(
                 realms: try RealmIssuers(directory: issuersDirectory), secret: try ServerSecret(contentsOf: secretFile),
-                serverSystemID: serverSystemID,
+                serverSystemID: serverSystemID, logger: logger,
                 today: { LicenseDate(secondsSince1970: Int64(Date().timeIntervalSince1970)) })
         } catch {
             throw ValidationError(error.description)

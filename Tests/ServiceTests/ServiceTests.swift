@@ -112,6 +112,28 @@ struct ServiceTests {
         #expect(try stack.sql("SELECT count(*) FROM licenses WHERE license_id = '\(forgedID)'") == "0")
     }
 
+    @Test("revoke in one realm refuses the license there only; without a realm, everywhere")
+    func revokeByRealm() throws {
+        let id = uniqueID("RR")
+        let defaultCode = try code(try issue(["id=" + id]))
+        let realmBCode = try code(try issue(["id=" + id], realm: "b"), domain: "b.localhost")
+        let database = "host=\(stack.directory)/pg port=\(stack.pgPort) dbname=license user=postgres"
+        #expect(try stack.licensectl(["revoke", "--database", database, "--realm", "b", id]).status == 0)
+        #expect(try answer(realmBCode, host: "b.localhost") == "invalid revoked")
+        #expect(try answer(defaultCode) == "valid")
+        #expect(try stack.licensectl(["revoke", "--database", database, id]).status == 0)
+        #expect(try answer(defaultCode) == "invalid revoked")
+    }
+
+    @Test("the demo key for 127.0.0.1 over https://127.0.0.1, which sends no SNI")
+    func ipLiteral() throws {
+        let keyLine = try KeyFileText.keyLine(in: String(contentsOfFile: stack.directory + "/license/127.0.0.1.txt", encoding: .utf8))
+        let demo = try StartupCode(keyLine: keyLine, revision: "1.2", userID: "ip-user-0001", domain: "127.0.0.1").encoded
+        #expect(try answer(demo, host: "127.0.0.1") == "valid")
+        let elsewhere = try StartupCode(keyLine: keyLine, revision: "1.2", userID: "ip-user-0001", domain: "localhost").encoded
+        #expect(try answer(elsewhere, host: "127.0.0.1") == "invalid host")
+    }
+
     @Test("a browser's Origin must be the code's DOMAIN")
     func origin() throws {
         let code = try code(try issue(["users=5"]), domain: "localhost")
@@ -217,6 +239,9 @@ struct ServiceTests {
         #expect(getRelease.status == 405 && getRelease.headers["allow"] == "POST")
         let health = try stack.request("/healthz")
         #expect(health.status == 200 && health.body == "ok\n")
+        let head = try Command.run("curl", ["-sS", "-I", "--cacert", stack.directory + "/tls/localhost.pem",
+                                            "https://localhost:\(stack.httpsPort)/healthz"])
+        #expect(head.standardOutput.hasPrefix("HTTP/2 200"), "\(head.standardOutput)")
         let redirect = try Command.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
                                                 "http://localhost:\(stack.httpsPort + 2)/check"])
         #expect(redirect.standardOutput.hasPrefix("301 https://localhost:\(stack.httpsPort)/check"))

@@ -125,6 +125,17 @@ struct ServiceTests {
         #expect(try answer(defaultCode) == "invalid revoked")
     }
 
+    @Test("migrate is idempotent and records what it applied")
+    func migrateAgain() throws {
+        let database = "host=\(stack.directory)/pg port=\(stack.pgPort) dbname=license user=postgres"
+        let again = try stack.licensectl(["migrate", "--database", database, "--migrations", stack.packageRoot + "/sql"])
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(again.standardOutput.contains("up to date"))
+        #expect(try stack.sql("SELECT string_agg(name, ',') FROM schema_migrations") == "001_licenses_and_seats.sql")
+        let unreachable = try stack.licensectl(["migrate", "--database", "host=/nonexistent dbname=x"])
+        #expect(unreachable.status == 2 && unreachable.standardError.hasPrefix("Error: "))
+    }
+
     @Test("the demo key for 127.0.0.1 over https://127.0.0.1, which sends no SNI")
     func ipLiteral() throws {
         let keyLine = try KeyFileText.keyLine(in: String(contentsOfFile: stack.directory + "/license/127.0.0.1.txt", encoding: .utf8))

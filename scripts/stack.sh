@@ -6,6 +6,7 @@
 #   scripts/stack.sh start DIR    start everything (kept state is reused)
 #   scripts/stack.sh stop DIR     stop everything it started
 #   scripts/stack.sh pg-stop DIR / pg-start DIR / pool-stop DIR / pool-start DIR
+#   scripts/stack.sh pool-foreground DIR   the pool as this process (tests that watch it exit)
 #
 # Settings (environment): HTTPS_PORT (8443), HTTP_PORT (8080), PG_PORT (55432), LEASE (24h),
 # WORKERS (default of license-server), REALMS ("localhost=default 127.0.0.1=default"),
@@ -13,7 +14,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
-command=${1:?usage: stack.sh start|stop|pg-stop|pg-start|pool-stop|pool-start DIR}
+command=${1:?usage: stack.sh start|stop|pg-stop|pg-start|pool-stop|pool-start|pool-foreground DIR}
 run=${2:?usage: stack.sh $command DIR}
 mkdir -p "$run"
 run="$(cd "$run" && pwd)"
@@ -44,16 +45,27 @@ pg_stop() {
     [ -f "$run/pg/data/postmaster.pid" ] && as_postgres "$pg_bin/pg_ctl" -D "$run/pg/data" -m fast -w stop >/dev/null || true
 }
 
+# The pool's command line, as make run and the tests run it.
+pool_command() {
+    pool=("$BIN/license-server" --socket "$run/fcgi.sock" --socket-group www-data
+        --database "$database user=license_server" --issuers "$run/issuers" --secret "$run/secret"
+        --lease "$LEASE" --log-level "${LOG_LEVEL:-info}")
+    if [ -n "${WORKERS:-}" ]; then pool+=(--workers "$WORKERS"); fi
+}
+
 pool_start() {
-    local workers=()
-    [ -n "${WORKERS:-}" ] && workers=(--workers "$WORKERS")
-    "$BIN/license-server" --socket "$run/fcgi.sock" --socket-group www-data \
-        --database "$database user=license_server" --issuers "$run/issuers" --secret "$run/secret" \
-        --lease "$LEASE" "${workers[@]}" --log-level "${LOG_LEVEL:-info}" >>"$run/log/license-server.log" 2>&1 &
+    pool_command
+    "${pool[@]}" >>"$run/log/license-server.log" 2>&1 &
     echo $! >"$run/license-server.pid"
     for _ in $(seq 100); do [ -S "$run/fcgi.sock" ] && return 0; sleep 0.1; done
     echo "license-server did not start; see $run/log/license-server.log" >&2
     return 1
+}
+
+# The pool in the foreground, as this process: a test sees its exit status.
+pool_foreground() {
+    pool_command
+    exec "${pool[@]}"
 }
 
 pool_stop() {
@@ -66,23 +78,61 @@ pool_stop() {
     fi
 }
 
+# nginx from the files of nginx/ as a hosting admin adopts them, with this folder's paths,
+# loopback ports and rate in place of /etc, /run, 443, 80 and 50 requests a second; one copy of
+# the example domain's file per domain of REALMS.
+nginx_adopt() {
+    sed -e "s|/run/license-server/fcgi.sock|$run/fcgi.sock|g" \
+        -e "s|/etc/license-server/tls/|$run/tls/|g" \
+        -e "s|/etc/nginx/license-server/|$run/nginx/|g" \
+        -e "s|listen 443 |listen 127.0.0.1:$HTTPS_PORT |; s|listen \[::\]:443 |listen [::1]:$HTTPS_PORT |" \
+        -e "s|listen 80;|listen 127.0.0.1:$HTTP_PORT;|; s|listen \[::\]:80;|listen [::1]:$HTTP_PORT;|" \
+        -e "s|https://\$host\$request_uri|https://\$host:$HTTPS_PORT\$request_uri|" \
+        -e "s|rate=50r/s|rate=${RATE}r/s|; s|burst=200 |burst=$((RATE * 4)) |" "$@"
+}
+
 nginx_config() {
-    local servers="" domain realm block
+    rm -rf "$run/nginx/conf.d"
+    mkdir -p "$run/nginx/conf.d"
+    nginx_adopt "$here/nginx/license-domain-common.conf" >"$run/nginx/license-domain-common.conf"
+    nginx_adopt "$here/nginx/license_fastcgi_params" >"$run/nginx/license_fastcgi_params"
+    nginx_adopt "$here/nginx/license-server.conf" >"$run/nginx/conf.d/license-server.conf"
+    local domain realm
     for pair in $REALMS; do
         domain=${pair%%=*}
         realm=${pair#*=}
-        block=$(sed -e "s|@DOMAIN@|$domain|g" -e "s|@REALM@|$realm|g" "$here/nginx/license-domain.conf.template")
-        servers+="$block"$'\n'
+        nginx_adopt "$here/nginx/licenses.example.com.conf" |
+            sed -e "s|licenses\.example\.com|$domain|g" -e "s|set \$license_realm default;|set \$license_realm $realm;|" \
+            >"$run/nginx/conf.d/$domain.conf"
+        # One self-signed certificate names every domain of the stack.
+        if [ "$domain" != localhost ]; then
+            ln -sf localhost.pem "$run/tls/$domain.pem"
+            ln -sf localhost.key "$run/tls/$domain.key"
+        fi
     done
-    mkdir -p "$run/nginx"
-    cp "$here/nginx/license_fastcgi_params" "$run/nginx/license_fastcgi_params"
+    ln -sf localhost.pem "$run/tls/default.pem"
+    ln -sf localhost.key "$run/tls/default.key"
     local user_line=""
     [ "$(id -u)" -eq 0 ] && user_line="user www-data;"
-    awk -v servers="$servers" '{ if ($0 == "@SERVERS@") print servers; else print }' \
-        "$here/nginx/license-server.conf.template" |
-        sed -e "s|@RUN@|$run|g" -e "s|@SOCKET@|$run/fcgi.sock|g" -e "s|@HTTPS_PORT@|$HTTPS_PORT|g" \
-            -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@RATE@|$RATE|g" -e "s|@BURST@|$((RATE * 4))|g" \
-            -e "s|@USER_LINE@|$user_line|g" >"$run/nginx/nginx.conf"
+    cat >"$run/nginx/nginx.conf" <<NGINX
+# The private nginx of this folder; the license service's own configuration is in conf.d/.
+$user_line
+worker_processes auto;
+pid $run/nginx/nginx.pid;
+error_log $run/log/nginx-error.log warn;
+events {
+    worker_connections 1024;
+}
+http {
+    access_log $run/log/nginx-access.log;
+    client_body_temp_path $run/nginx/client_body;
+    proxy_temp_path $run/nginx/proxy;
+    fastcgi_temp_path $run/nginx/fastcgi;
+    uwsgi_temp_path $run/nginx/uwsgi;
+    scgi_temp_path $run/nginx/scgi;
+    include $run/nginx/conf.d/*.conf;
+}
+NGINX
 }
 
 start() {
@@ -144,5 +194,6 @@ case "$command" in
     pg-start) pg_start ;;
     pool-stop) pool_stop ;;
     pool-start) pool_start ;;
+    pool-foreground) pool_foreground ;;
     *) echo "unknown command $command" >&2; exit 2 ;;
 esac

@@ -16,6 +16,8 @@ public final class CheckService {
         public let keyCache: VerifiedKeyCache
         /// Registers one license per (realm, fingerprint) at most once a minute per pool.
         public let registrations: RegistrationMemo
+        /// Realms nginx named that have no issuers folder, each logged once.
+        public let unknownRealms = UnknownRealms()
         /// Today in UTC; a function so that tests can move the clock.
         public let today: @Sendable () -> LicenseDate
         public let logger: Logger
@@ -84,6 +86,9 @@ public final class CheckService {
         }
         let wantsJSON = request.accept?.contains("application/json") == true
         let realm = request.realm
+        if configuration.realms.realms[realm] == nil {
+            configuration.unknownRealms.warnOnce(realm, logger: configuration.logger)
+        }
         let authentication = configuration.keyCache.authenticate(
             keyLine: code.keyLine, realm: realm, issuers: configuration.realms.issuers(of: realm))
         guard case .valid(let key) = authentication.decision else {
@@ -91,9 +96,12 @@ public final class CheckService {
         }
         let licenseID = authentication.licenseID
         do {
-            if configuration.registrations.needsRegistration(realm: realm, fingerprint: authentication.fingerprint) {
+            func register() throws {
                 try store.register(key, realm: realm, licenseID: licenseID, fingerprint: authentication.fingerprint)
                 configuration.registrations.registered(realm: realm, fingerprint: authentication.fingerprint)
+            }
+            if configuration.registrations.needsRegistration(realm: realm, fingerprint: authentication.fingerprint) {
+                try register()
             }
             let revoked = try store.isRevoked(realm: realm, licenseID: licenseID)
             if release {
@@ -115,7 +123,14 @@ public final class CheckService {
                 userHash: configuration.secret.hash(.user, code.userID),
                 instanceHash: configuration.secret.hash(.instance, code.effectiveInstance),
                 computerHash: configuration.secret.hash(.computer, code.effectiveComputer))
-            if let reason = try store.seat(seatRequest) {
+            let refusal: CheckReason?
+            do {
+                refusal = try store.seat(seatRequest)
+            } catch is LicenseNotRegistered {
+                try register()
+                refusal = try store.seat(seatRequest)
+            }
+            if let reason = refusal {
                 return invalid(reason, key: key, json: wantsJSON, usage: wantsJSON ? try store.usage(seatRequest) : nil,
                                scopes: seatRequest.scopes)
             }

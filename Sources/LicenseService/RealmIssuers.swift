@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Synchronization
 import LicenseCore
 import LicenseSigning
 
@@ -50,5 +52,21 @@ public struct RealmIssuers: Sendable {
     /// The issuers of `realm`; a realm that has none trusts no key (`unknown-issuer`).
     public func issuers(of realm: String) -> IssuerKeys {
         realms[realm] ?? IssuerKeys(keys: [:])
+    }
+}
+
+/// Realms that nginx's `LICENSE_REALM` named but `--issuers` has no folder for: every key is
+/// `unknown-issuer` there, almost surely a configuration slip, so it is logged (once a realm).
+public final class UnknownRealms: Sendable {
+    private let warned = Mutex<Set<String>>([])
+
+    public init() {}
+
+    public func warnOnce(_ realm: String, logger: Logger) {
+        let isNew = warned.withLock { warned in warned.count < 1000 && warned.insert(realm).inserted }
+        if isNew {
+            logger.warning("a request names a realm that has no issuers folder: every key is unknown-issuer there",
+                           metadata: ["realm": "\(realm)"])
+        }
     }
 }

@@ -24,6 +24,10 @@ public struct SeatRequest: Sendable {
     }
 }
 
+/// An admission found no row for its license (the database was reset or the row deleted
+/// while this pool remembered having registered it): register again, then retry.
+public struct LicenseNotRegistered: Error {}
+
 /// Active seats of one scope, as the JSON answer shows them.
 public struct ScopeUsage: Equatable, Sendable {
     public var rights = 0
@@ -152,9 +156,7 @@ public final class SeatStore {
             // An admission is committed durably before the answer says valid.
             try connection.execute("SET LOCAL synchronous_commit = on")
             let locked = try connection.run("lock_license", [request.realm, request.licenseID])
-            guard locked.rows.count == 1 else {
-                throw PostgresError(code: nil, message: "license \(request.licenseID) is not registered")
-            }
+            guard locked.rows.count == 1 else { throw LicenseNotRegistered() }
             let counts = try connection.run("count_active", [
                 request.realm, request.licenseID, scopeArray, request.userHash, request.instanceHash, request.computerHash, lease,
             ])

@@ -212,6 +212,28 @@ struct ServiceTests {
         #expect(unknownName.status == 421)
     }
 
+    @Test("a domain whose realm has no issuers folder: unknown-issuer, and the pool says why in its log, once")
+    func realmWithoutIssuers() throws {
+        let key = try issue(["users=5"])
+        for _ in 0..<3 {
+            #expect(try answer(try code(key, domain: "c.localhost"), host: "c.localhost") == "invalid unknown-issuer")
+        }
+        let log = try String(contentsOfFile: stack.directory + "/log/license-server.log", encoding: .utf8)
+        #expect(log.components(separatedBy: "realm that has no issuers folder").count - 1 == 1)
+        #expect(log.contains("realm=nowhere"))
+    }
+
+    @Test("a license row deleted under the running pool is registered again at the next admission")
+    func vanishedLicense() throws {
+        let id = uniqueID("V")
+        let key = try issue(["id=" + id, "users=5"])
+        #expect(try answer(try code(key, user: "vanish-user-1")) == "valid")
+        #expect(try stack.sql("DELETE FROM licenses WHERE license_id = '\(id)'; SELECT count(*) FROM seats WHERE license_id = '\(id)'") == "0")
+        #expect(try answer(try code(key, user: "vanish-user-2")) == "valid")
+        #expect(try stack.sql("SELECT count(*) FROM licenses WHERE license_id = '\(id)'") == "1")
+        #expect(try stack.sql("SELECT count(*) FROM seats WHERE license_id = '\(id)'") == "1")
+    }
+
     @Test("bad input is 400 or 413 with one line, never 500; the pool answers normally afterwards")
     func badInput() throws {
         let key = try issue(["users=5"])
@@ -300,10 +322,12 @@ struct ServiceTests {
         }
     }
 
-    @Test("SIGTERM with requests in flight: none is cut off, exit 0")
+    @Test("SIGTERM with requests in flight: none is cut off, exit 0 within 10 seconds")
     func gracefulStop() throws {
         let key = try issue(["users=100"])
         let codes = try (0..<40).map { try code(key, user: "sigterm-user-\($0)") }
+        let pool = try stack.foregroundPool()
+        defer { _ = try? stack.stack("pool-start") }
         let answers = CollectedAnswers()
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) {
@@ -313,21 +337,10 @@ struct ServiceTests {
             }
         }
         usleep(150_000)
-        let pid = pid_t(try String(contentsOfFile: stack.directory + "/license-server.pid", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines))!
-        let started = Date()
-        kill(pid, SIGTERM)
-        var exited = false
-        while Date().timeIntervalSince(started) < 10 {
-            // The pool is the stack script's child, reaped by init: gone from /proc when it has exited.
-            if !FileManager.default.fileExists(atPath: "/proc/\(pid)") || (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") == true {
-                exited = true
-                break
-            }
-            usleep(50_000)
-        }
+        pool.signal(SIGTERM)
+        let status = pool.exitStatus(within: 10)
         group.wait()
-        #expect(exited)
+        #expect(status == 0)
         // A request the pool had accepted is answered; one that came after the pool left finds
         // no socket (502, "connect() failed"). A cut-off one would show in nginx's log as an
         // upstream that closed or reset the connection mid-answer.
@@ -336,10 +349,45 @@ struct ServiceTests {
         let nginxLog = try String(contentsOfFile: stack.directory + "/log/nginx-error.log", encoding: .utf8)
         #expect(!nginxLog.contains("prematurely closed"))
         #expect(!nginxLog.contains("reset by peer"))
-        let log = try String(contentsOfFile: stack.directory + "/log/license-server.log", encoding: .utf8)
-        #expect(log.contains("stopped"))
         try stack.stack("pool-start")
         #expect(try answer(try code(key, user: "after-restart")) == "valid")
+    }
+
+    @Test("SIGINT or SIGTERM while idle, with database connections open: exit 0 within 10 seconds", arguments: [SIGINT, SIGTERM])
+    func idleStop(signal: Int32) throws {
+        let pool = try stack.foregroundPool()
+        defer { _ = try? stack.stack("pool-start") }
+        // Some workers now hold a database connection, and all wait in FCGX_Accept_r.
+        let key = try issue(["users=10"])
+        for index in 0..<4 { #expect(try answer(try code(key, user: "idle-user-\(index)")) == "valid") }
+        let started = Date()
+        pool.signal(signal)
+        #expect(pool.exitStatus(within: 10) == 0)
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(!FileManager.default.fileExists(atPath: stack.directory + "/fcgi.sock"))
+    }
+
+    @Test("a database that hangs (a table locked by another session): 503 with Retry-After within 5 seconds, then normal")
+    func lockedDatabase() throws {
+        let key = try issue(["id=" + uniqueID("L"), "users=5"])
+        #expect(try answer(try code(key, user: "locked-user-1")) == "valid")
+        // Another session holds the seats table for 8 seconds, as a careless maintenance job would.
+        let holder = try BackgroundProcess(
+            "runuser", ["-u", "postgres", "--", "psql", "-h", stack.directory + "/pg", "-p", String(stack.pgPort), "-d", "license",
+                        "-Xq", "-c", "BEGIN; LOCK TABLE seats IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;"],
+            log: stack.directory + "/log/lock-holder.log")
+        defer { _ = holder.exitStatus(within: 15) }
+        usleep(500_000)
+        for user in ["locked-user-1", "locked-user-2"] {
+            let started = Date()
+            let during = try check(try code(key, user: user))
+            #expect(during.status == 503, "\(during.status) \(during.body)")
+            #expect(during.headers["retry-after"] == "5")
+            #expect(Date().timeIntervalSince(started) < 5)
+        }
+        #expect(holder.exitStatus(within: 15) == 0)
+        #expect(try answer(try code(key, user: "locked-user-1")) == "valid")
+        #expect(try answer(try code(key, user: "locked-user-2")) == "valid")
     }
 }
 
@@ -347,7 +395,7 @@ struct ServiceTests {
 enum ServiceTestsSupport {
     static let stack: ServiceStack? = {
         do {
-            return try ServiceStack(realms: ["localhost": "default", "127.0.0.1": "default", "b.localhost": "b"],
+            return try ServiceStack(realms: ["localhost": "default", "127.0.0.1": "default", "b.localhost": "b", "c.localhost": "nowhere"],
                                     issuerFolders: ["b"], portOffset: 0)
         } catch {
             print("service stack did not start: \(error)")

@@ -59,6 +59,18 @@ public final class ServiceStack: @unchecked Sendable {
         try Command.run(packageRoot + "/scripts/stack.sh", [command, directory], environment: environment([:]))
     }
 
+    /// Replaces the stack's pool by one that is this process's child, so that a test sees how
+    /// it exits; `stack("pool-start")` brings the usual one back.
+    public func foregroundPool() throws -> BackgroundProcess {
+        try stack("pool-stop")
+        let socket = directory + "/fcgi.sock"
+        let pool = try BackgroundProcess(packageRoot + "/scripts/stack.sh", ["pool-foreground", directory],
+                                         log: directory + "/log/license-server.log", environment: environment([:]))
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(100_000) }
+        guard FileManager.default.fileExists(atPath: socket) else { throw StackError("the pool did not start") }
+        return pool
+    }
+
     public func stop() {
         _ = try? stack("stop")
     }

@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "licensectl", targets: ["licensectl"]),
         .executable(name: "license-server", targets: ["license-server"]),
         .library(name: "LicenseCore", targets: ["LicenseCore"]),
+        .library(name: "LicenseClient", targets: ["LicenseClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,9 +38,11 @@ let package = Package(
         .target(name: "LicenseCrypto", dependencies: ["COpenSSL"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
+        .target(name: "HTTPSClient", dependencies: ["COpenSSL"]),
         .target(name: "LicenseCore"),
         .target(name: "LicenseSigning", dependencies: ["LicenseCore", "LicenseCrypto"]),
         .target(name: "SystemIdentity"),
+        .target(name: "LicenseClient", dependencies: ["HTTPSClient", "LicenseCore", "LicenseCrypto"]),
         .target(
             name: "LicenseService",
             dependencies: [
@@ -57,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "licensectl",
             dependencies: [
-                "LicenseCore", "LicenseSigning", "SystemIdentity", "Postgres",
+                "LicenseCore", "LicenseSigning", "SystemIdentity", "Postgres", "LicenseClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,7 +69,7 @@ let package = Package(
         .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto", "TestSupport"]),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["license-server", "licensectl", "LicenseCore", "LicenseService", "TestSupport"]),
+            dependencies: ["license-server", "licensectl", "LicenseCore", "LicenseService", "LicenseClient", "TestSupport"]),
         .testTarget(
             name: "LicensectlTests",
             dependencies: ["licensectl", "LicenseCore", "LicenseSigning", "LicenseCrypto", "SystemIdentity", "TestSupport"]),

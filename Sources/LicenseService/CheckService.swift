@@ -47,13 +47,9 @@ public final class CheckService {
     public func respond(to request: ServiceRequest) -> ServiceResponse {
         switch request.path {
         case "/check":
-            guard request.method == "GET" || request.method == "POST" else {
-                return .text(405, "method not allowed", headers: [("Allow", "GET, POST")])
-            }
-            return answer(request, release: false)
+            return withCORS(request, methods: ["GET", "POST"]) { answer(request, release: false) }
         case "/release":
-            guard request.method == "POST" else { return .text(405, "method not allowed", headers: [("Allow", "POST")]) }
-            return answer(request, release: true)
+            return withCORS(request, methods: ["POST"]) { answer(request, release: true) }
         case "/healthz":
             guard request.method == "GET" || request.method == "HEAD" else {
                 return .text(405, "method not allowed", headers: [("Allow", "GET, HEAD")])
@@ -62,6 +58,38 @@ public final class CheckService {
         default:
             return .text(404, "not found")
         }
+    }
+
+    /// A route that web pages may call with `fetch()` (SPEC §3): a CORS preflight is answered
+    /// here; every other answer carries `Access-Control-Allow-Origin` for the page's origin.
+    /// Whether that origin may use the key is the check's business (rule 6 compares it with
+    /// DOMAIN), so any well-formed origin is echoed, and nothing else is.
+    private func withCORS(_ request: ServiceRequest, methods: [String], answer: () -> ServiceResponse) -> ServiceResponse {
+        let allowedOrigin = request.origin.flatMap { HostName(origin: $0) == nil ? nil : $0 }
+        var response: ServiceResponse
+        if request.method == "OPTIONS", request.origin != nil, let wanted = request.corsRequestMethod {
+            guard let allowedOrigin else {
+                return .text(400, "Origin must be scheme://host[:port]")
+            }
+            guard methods.contains(wanted) else {
+                return .text(405, "method not allowed", headers: [("Allow", methods.joined(separator: ", "))])
+            }
+            return ServiceResponse(status: 204, headers: [
+                ("Access-Control-Allow-Origin", allowedOrigin),
+                ("Access-Control-Allow-Methods", methods.joined(separator: ", ")),
+                ("Access-Control-Allow-Headers", "Accept, Content-Type"),
+                ("Access-Control-Max-Age", "86400"),
+                ("Vary", "Origin"),
+            ], body: "")
+        } else if methods.contains(request.method) {
+            response = answer()
+        } else {
+            response = .text(405, "method not allowed", headers: [("Allow", methods.joined(separator: ", "))])
+        }
+        if let allowedOrigin {
+            response.headers += [("Access-Control-Allow-Origin", allowedOrigin), ("Vary", "Origin")]
+        }
+        return response
     }
 
     /// The code of a request: `?code=` of a GET, the `code=` field of a form body, or the

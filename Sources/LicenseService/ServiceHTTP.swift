@@ -7,18 +7,22 @@ public struct ServiceRequest: Sendable {
     public var contentType: String?
     public var accept: String?
     public var origin: String?
+    /// `Access-Control-Request-Method` of a CORS preflight.
+    public var corsRequestMethod: String?
     /// `LICENSE_REALM` from nginx; the default realm when nginx sets none.
     public var realm: String
     public var body: [UInt8]
 
     public init(method: String, path: String, query: String = "", contentType: String? = nil, accept: String? = nil,
-                origin: String? = nil, realm: String = RealmIssuers.defaultRealm, body: [UInt8] = []) {
+                origin: String? = nil, corsRequestMethod: String? = nil, realm: String = RealmIssuers.defaultRealm,
+                body: [UInt8] = []) {
         self.method = method
         self.path = path
         self.query = query
         self.contentType = contentType
         self.accept = accept
         self.origin = origin
+        self.corsRequestMethod = corsRequestMethod
         self.realm = realm
         self.body = body
     }

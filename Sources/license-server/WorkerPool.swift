@@ -104,7 +104,8 @@ final class WorkerPool: Sendable {
             return ServiceRequest(
                 method: request.parameter("REQUEST_METHOD") ?? "GET", path: path,
                 query: request.parameter("QUERY_STRING") ?? "", contentType: request.parameter("CONTENT_TYPE"),
-                accept: request.parameter("HTTP_ACCEPT"), origin: request.parameter("HTTP_ORIGIN"), realm: realm, body: body)
+                accept: request.parameter("HTTP_ACCEPT"), origin: request.parameter("HTTP_ORIGIN"),
+                corsRequestMethod: request.parameter("HTTP_ACCESS_CONTROL_REQUEST_METHOD"), realm: realm, body: body)
         }
     }
 }

@@ -65,24 +65,41 @@ struct ServiceTests {
         #expect(try check(code).headers["content-type"] == "text/plain; charset=utf-8")
     }
 
-    @Test("every reason of SPEC §4, plain and JSON")
-    func everyReason() throws {
+    /// A key and the start that it refuses, for each reason of rules 1–8 that one code shows.
+    struct RefusedStart {
+        let reason: String
+        let keyLine: String
+        var revision = "7.1"
+        var domain = "localhost"
+        var system: String?
+        var options: [String] = []
+    }
+
+    func refusedStarts() throws -> [RefusedStart] {
         let placeholder = "signature=" + SignatureText.encode([UInt8](repeating: 0, count: 64))
         let revokedID = uniqueID("R")
         _ = try stack.licensectl(["revoke", "--database", "host=\(stack.directory)/pg port=\(stack.pgPort) dbname=license user=postgres", revokedID])
-        let cases: [(String, String)] = [
-            ("malformed-key", try code("X-META-X users=0 " + placeholder)),
-            ("unsupported-field", try code("X-META-X seats=3 " + placeholder)),
-            ("unknown-issuer", try code(try issue(["issuer=nobody"]))),
-            ("bad-signature", try code(try issue(["users=5"]).replacingOccurrences(of: "users=5", with: "users=6"))),
-            ("revoked", try code(try issue(["id=" + revokedID]))),
-            ("not-yet-valid", try code(try issue(["duration=01Jan2098-31Dec2099"]))),
-            ("expired", try code(try issue(["duration=01Jan2000-31Dec2000"]))),
-            ("version", try code(try issue(["version=+8"]), revision: "7.9")),
-            ("host", try code(try issue(["host=example.com"]), domain: "localhost")),
-            ("system-id", try code(try issue(["systemid=Eth_00:11:22:33:44:55"]), system: "Eth_00:11:22:33:44:56")),
-            ("option", try code(try issue(["option=Vario"]), options: ["Channel"])),
+        return [
+            RefusedStart(reason: "malformed-key", keyLine: "X-META-X users=0 " + placeholder),
+            RefusedStart(reason: "unsupported-field", keyLine: "X-META-X seats=3 " + placeholder),
+            RefusedStart(reason: "unknown-issuer", keyLine: try issue(["issuer=nobody"])),
+            RefusedStart(reason: "bad-signature", keyLine: try issue(["users=5"]).replacingOccurrences(of: "users=5", with: "users=6")),
+            RefusedStart(reason: "revoked", keyLine: try issue(["id=" + revokedID])),
+            RefusedStart(reason: "not-yet-valid", keyLine: try issue(["duration=01Jan2098-31Dec2099"])),
+            RefusedStart(reason: "expired", keyLine: try issue(["duration=01Jan2000-31Dec2000"])),
+            RefusedStart(reason: "version", keyLine: try issue(["version=+8"]), revision: "7.9"),
+            RefusedStart(reason: "host", keyLine: try issue(["host=example.com"])),
+            RefusedStart(reason: "system-id", keyLine: try issue(["systemid=Eth_00:11:22:33:44:55"]), system: "Eth_00:11:22:33:44:56"),
+            RefusedStart(reason: "option", keyLine: try issue(["option=Vario"]), options: ["Channel"]),
         ]
+    }
+
+    @Test("every reason of SPEC §4, plain and JSON")
+    func everyReason() throws {
+        let cases = try refusedStarts().map { start in
+            (start.reason, try code(start.keyLine, revision: start.revision, domain: start.domain, system: start.system,
+                                    options: start.options))
+        }
         for (reason, code) in cases {
             #expect(try answer(code) == "invalid " + reason, "\(reason)")
             let json = try check(code, json: true)

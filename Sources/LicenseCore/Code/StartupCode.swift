@@ -131,8 +131,13 @@ public struct StartupCode: Equatable, Sendable {
         return revision
     }
 
+    /// Whether `text` has the form of a USER_ID or an instance ID: 8 to 128 of `A-Z a-z 0-9 . _ ~ -`.
+    public static func isValidIdentifier(_ text: String) -> Bool {
+        ASCII.matches(text.utf8, lengths: 8...128, allowed: ASCII.isIDCharacter)
+    }
+
     private static func identifier(_ text: String, line: String) throws(StartupCodeError) -> String {
-        guard ASCII.matches(text.utf8, lengths: 8...128, allowed: ASCII.isIDCharacter) else {
+        guard isValidIdentifier(text) else {
             throw StartupCodeError("\(line) must be 8 to 128 of A-Z a-z 0-9 . _ ~ -")
         }
         return text

@@ -1,0 +1,21 @@
+import LicenseCore
+
+/// What a program learns from its startup check (SPEC §2, §3).
+public enum CheckOutcome: Equatable, Sendable {
+    /// The license allows this start.
+    case valid
+    /// The license refuses this start, for the reason the server gave.
+    case invalid(CheckReason)
+    /// No answer (unreachable, timed out, busy, database down): run, and check at the next start.
+    case skipped(String)
+}
+
+/// What `/release` did.
+public enum ReleaseOutcome: Equatable, Sendable {
+    /// The seat is ended (or was not there).
+    case released
+    /// The key itself is refused (SPEC §3: rules 1–3 answer as `/check` would).
+    case invalid(CheckReason)
+    /// No answer; the seat lapses with its lease.
+    case skipped(String)
+}

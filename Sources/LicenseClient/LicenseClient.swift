@@ -1,0 +1,184 @@
+import Foundation
+import HTTPSClient
+import LicenseCore
+import LicenseCrypto
+
+/// A program's startup check against a license server (SPEC §2, §3), for vendors to link.
+///
+/// Every start sends the code: the key, the revision, the kept user ID and the domain. A server
+/// that cannot be reached, that does not answer within the time-out, or that is busy or without
+/// its database gives `.skipped`: the program runs and checks again at its next start. TLS
+/// certificates are always verified.
+///
+/// ```swift
+/// let client = try LicenseClient(serverURL: "https://licenses.example.com", keyFile: "/etc/acme/license.txt",
+///                                revision: "7.1", domain: "intranet.example.com")
+/// if case .invalid(let reason) = try client.check() { fatalError("license: \(reason)") }
+/// ```
+public struct LicenseClient: Sendable {
+    /// Where the server is: host, port and the path its routes are under.
+    public struct ServerAddress: Sendable, Equatable {
+        public let host: String
+        public let port: Int
+        /// The base path without a trailing slash (`""` for the root).
+        public let basePath: String
+
+        /// Parses an `https://HOST[:PORT][/PATH]` URL; any other scheme is refused, as TLS is not optional.
+        public init(url: String) throws(LicenseClientError) {
+            guard let components = URLComponents(string: url), components.scheme?.lowercased() == "https",
+                  var host = components.host, !host.isEmpty, components.query == nil, components.fragment == nil else {
+                throw LicenseClientError(.configuration, "the server URL must be https://HOST[:PORT][/PATH], not \(url)")
+            }
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            self.host = host
+            port = components.port ?? 443
+            guard (1...65535).contains(port) else { throw LicenseClientError(.configuration, "the server URL's port must be 1 to 65535") }
+            var path = components.percentEncodedPath
+            while path.hasSuffix("/") { path.removeLast() }
+            basePath = path
+        }
+    }
+
+    public let server: ServerAddress
+    public let keyLine: String
+    public let revision: String
+    public let domain: String
+    public let system: String?
+    public let options: [String]
+    /// Where the user ID is kept.
+    public let userIDFile: String
+    private let http: HTTPSClient
+
+    /// - Parameters:
+    ///   - serverURL: the server's base URL, `https://HOST[:PORT][/PATH]`.
+    ///   - keyLine: the license key line.
+    ///   - revision: the program's revision, a dotted number.
+    ///   - domain: the host name (or IP literal) the program works on.
+    ///   - system: this computer's system ID, for keys bound to system IDs.
+    ///   - options: the options this start needs.
+    ///   - userIDFile: where the user ID is kept (made on first use, mode 0600).
+    ///   - caFile: PEM certificates to trust instead of the system's.
+    ///   - timeout: the longest a check may take, connecting included.
+    public init(serverURL: String, keyLine: String, revision: String, domain: String, system: String? = nil,
+                options: [String] = [], userIDFile: String = UserIDFile.defaultPath, caFile: String? = nil,
+                timeout: Duration = .seconds(5)) throws(LicenseClientError) {
+        server = try ServerAddress(url: serverURL)
+        self.keyLine = keyLine
+        self.revision = revision
+        self.domain = domain
+        self.system = system
+        self.options = options
+        self.userIDFile = userIDFile
+        do {
+            http = HTTPSClient(context: try TLSContext(caFile: caFile), timeout: timeout)
+        } catch {
+            throw LicenseClientError(.tls, error.message)
+        }
+        // Every field checked now, so that a mistake shows at the first start, not at the server.
+        _ = try code(userID: "checking-the-fields", instance: nil)
+    }
+
+    /// The same, the key read from a key file (its first non-comment line).
+    public init(serverURL: String, keyFile: String, revision: String, domain: String, system: String? = nil,
+                options: [String] = [], userIDFile: String = UserIDFile.defaultPath, caFile: String? = nil,
+                timeout: Duration = .seconds(5)) throws(LicenseClientError) {
+        guard let data = FileManager.default.contents(atPath: keyFile) else {
+            throw LicenseClientError(.configuration, "cannot read key file \(keyFile)")
+        }
+        let keyLine: String
+        do {
+            keyLine = try KeyFileText.keyLine(in: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw LicenseClientError(.configuration, "\(keyFile): \(error)")
+        }
+        try self.init(serverURL: serverURL, keyLine: keyLine, revision: revision, domain: domain, system: system,
+                      options: options, userIDFile: userIDFile, caFile: caFile, timeout: timeout)
+    }
+
+    /// A new random instance ID, for a program that counts its running instances (`rights`):
+    /// check with it at start, release it at exit.
+    public static func newInstanceID() throws(LicenseClientError) -> String {
+        do {
+            return try SecureRandom.bytes(12).map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+        } catch {
+            throw LicenseClientError(.configuration, "no random bytes for an instance ID: \(error)")
+        }
+    }
+
+    /// The startup check. `instance` names this running instance (default: the user's one seat).
+    public func check(instance: String? = nil) throws(LicenseClientError) -> CheckOutcome {
+        let answer: HTTPSAnswer
+        switch try exchange("/check", instance: instance) {
+        case .skipped(let why): return .skipped(why)
+        case .answered(let received): answer = received
+        }
+        let line = Self.firstLine(answer.body)
+        if line == "valid" { return .valid }
+        if let reason = Self.reason(line) { return .invalid(reason) }
+        throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(line)")
+    }
+
+    /// Ends the seat of this user and `instance` (or of the user's one seat), crediting its right.
+    public func release(instance: String? = nil) throws(LicenseClientError) -> ReleaseOutcome {
+        let answer: HTTPSAnswer
+        switch try exchange("/release", instance: instance) {
+        case .skipped(let why): return .skipped(why)
+        case .answered(let received): answer = received
+        }
+        let line = Self.firstLine(answer.body)
+        if line == "released" { return .released }
+        if let reason = Self.reason(line) { return .invalid(reason) }
+        throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(line)")
+    }
+
+    private enum Exchange {
+        case answered(HTTPSAnswer)
+        case skipped(String)
+    }
+
+    /// Sends the code to `route`; a `200` answer, a reason to skip, or an error.
+    private func exchange(_ route: String, instance: String?) throws(LicenseClientError) -> Exchange {
+        let userID = try UserIDFile.loadOrCreate(at: userIDFile)
+        let body = Array(("code=" + (try code(userID: userID, instance: instance)).encoded).utf8)
+        let answer: HTTPSAnswer
+        do {
+            answer = try http.send(method: "POST", host: server.host, port: server.port, path: server.basePath + route,
+                                   headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "text/plain")],
+                                   body: body)
+        } catch {
+            switch error.code {
+            case .unresolvable, .unreachable, .timedOut: return .skipped(error.message)
+            case .tls, .caFile: throw LicenseClientError(.tls, error.message)
+            case .badAnswer: throw LicenseClientError(.unexpectedAnswer, error.message)
+            }
+        }
+        switch answer.status {
+        case 200:
+            return .answered(answer)
+        case 400:
+            throw LicenseClientError(.rejected, "the server refused the code: \(Self.firstLine(answer.body))")
+        case 429, 502, 503, 504:
+            return .skipped("the server is unavailable (\(answer.status))")
+        default:
+            throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(Self.firstLine(answer.body))")
+        }
+    }
+
+    private func code(userID: String, instance: String?) throws(LicenseClientError) -> StartupCode {
+        do {
+            return try StartupCode(keyLine: keyLine, revision: revision, userID: userID, domain: domain, system: system,
+                                   instance: instance, options: options)
+        } catch {
+            throw LicenseClientError(.configuration, error.message)
+        }
+    }
+
+    private static func firstLine(_ body: [UInt8]) -> String {
+        String(decoding: body.prefix { $0 != 10 && $0 != 13 }.prefix(200), as: UTF8.self)
+    }
+
+    private static func reason(_ line: String) -> CheckReason? {
+        guard line.hasPrefix("invalid ") else { return nil }
+        return CheckReason(rawValue: String(line.dropFirst("invalid ".count)))
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import LicenseClient
+
+/// The options of a client's exchange with the server, shared by `check` and `release`.
+struct ClientOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The server's base URL, https://HOST[:PORT][/PATH].", valueName: "URL"))
+    var server: String
+
+    @Option(name: .long, help: ArgumentHelp("The license key file.", valueName: "F"))
+    var keyFile: String
+
+    @Option(name: .long, help: ArgumentHelp("The program's revision, a dotted number.", valueName: "R"))
+    var revision: String
+
+    @Option(name: .long, help: ArgumentHelp("The domain the program works on.", valueName: "D"))
+    var domain: String
+
+    @Option(name: .long, help: ArgumentHelp("PEM certificates to trust instead of the system's.", valueName: "FILE"))
+    var cacert: String?
+
+    @Option(name: .customLong("user-id-file"),
+            help: ArgumentHelp("Where the user ID is kept (default: ~/.config/license-client/user-id).", valueName: "F"))
+    var userIDFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("This computer's system ID.", valueName: "S"))
+    var system: String?
+
+    @Option(name: .long, help: ArgumentHelp("This running instance's ID.", valueName: "I"))
+    var instance: String?
+
+    @Option(name: .long, help: ArgumentHelp("The options this start needs, comma-separated.", valueName: "A,B"))
+    var options: String?
+
+    @Option(name: .long, help: ArgumentHelp("Seconds to wait for the server before skipping (default 5).", valueName: "SECONDS"))
+    var timeout: Double = 5
+
+    func client() throws -> LicenseClient {
+        guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be more than 0 and at most 60 seconds") }
+        do {
+            return try LicenseClient(
+                serverURL: server, keyFile: keyFile, revision: revision, domain: domain, system: system,
+                options: options.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? [],
+                userIDFile: userIDFile ?? UserIDFile.defaultPath, caFile: cacert, timeout: .milliseconds(Int(timeout * 1000)))
+        } catch {
+            throw CommandError(error.message)
+        }
+    }
+
+    /// What a skipped exchange prints: the contract's line, then why on standard error.
+    func reportSkipped(_ why: String) {
+        print("skipped: server unreachable")
+        FileHandle.standardError.write(Data("licensectl: \(why)\n".utf8))
+    }
+}
+
+extension Licensectl {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A client's startup check: prints valid, invalid REASON, or skipped: server unreachable.",
+            discussion: "Exit status 0 for valid or skipped, 1 for invalid, 2 for an error (a 400, a certificate that does not verify).")
+
+        @OptionGroup var client: ClientOptions
+
+        func run() throws {
+            let outcome: CheckOutcome
+            do {
+                outcome = try client.client().check(instance: client.instance)
+            } catch let error as LicenseClientError {
+                throw CommandError(error.message)
+            }
+            switch outcome {
+            case .valid:
+                print("valid")
+            case .invalid(let reason):
+                print("invalid \(reason.rawValue)")
+                throw ExitCode(1)
+            case .skipped(let why):
+                client.reportSkipped(why)
+            }
+        }
+    }
+
+    struct Release: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ends the seat of this user and --instance: prints released, invalid REASON, or skipped: server unreachable.",
+            discussion: "Exit status 0 for released or skipped, 1 for invalid, 2 for an error.")
+
+        @OptionGroup var client: ClientOptions
+
+        func run() throws {
+            let outcome: ReleaseOutcome
+            do {
+                outcome = try client.client().release(instance: client.instance)
+            } catch let error as LicenseClientError {
+                throw CommandError(error.message)
+            }
+            switch outcome {
+            case .released:
+                print("released")
+            case .invalid(let reason):
+                print("invalid \(reason.rawValue)")
+                throw ExitCode(1)
+            case .skipped(let why):
+                client.reportSkipped(why)
+            }
+        }
+    }
+}

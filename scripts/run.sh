@@ -29,6 +29,8 @@ logs in $run/log. Try:
   code=\$($licensectl code --key-file $run/license/localhost.txt --revision 1.2 --user-id demo-user-0001 --domain localhost)
   curl --cacert $run/tls/localhost.pem "https://localhost:${HTTPS_PORT:-8443}/check?code=\$code"
   curl --cacert $run/tls/localhost.pem -H 'Accept: application/json' "https://localhost:${HTTPS_PORT:-8443}/check?code=\$code"
+  $licensectl check --server https://localhost:${HTTPS_PORT:-8443} --cacert $run/tls/localhost.pem \\
+      --key-file $run/license/localhost.txt --revision 1.2 --domain localhost --user-id-file $run/demo-user-id
   runuser -u postgres -- psql -h $PWD/$run/pg -p ${PG_PORT:-55432} -d license -c 'SELECT * FROM seats'
 
 Ctrl-C stops everything.

@@ -54,6 +54,9 @@ pool_command() {
 }
 
 pool_start() {
+    if [ -f "$run/license-server.pid" ] && kill -0 "$(cat "$run/license-server.pid")" 2>/dev/null; then
+        return 0
+    fi
     pool_command
     "${pool[@]}" >>"$run/log/license-server.log" 2>&1 &
     echo $! >"$run/license-server.pid"

@@ -17,7 +17,11 @@ public struct FastCGIListener: Sendable {
     public init(address: String, backlog: Int32 = 128, group: gid_t? = nil, mode: mode_t = 0o660) throws(FastCGIError) {
         if FCGX_Init() != 0 { throw FastCGIError("FCGX_Init failed") }
         let isUnix = address.hasPrefix("/") || address.hasPrefix(".") || !address.contains(":")
-        if isUnix { unlink(address) }
+        if isUnix {
+            // A socket left by a pool that died is replaced; one a running pool listens on is not.
+            if Self.someoneListens(on: address) { throw FastCGIError("another process listens on \(address)") }
+            unlink(address)
+        }
         let descriptor = FCGX_OpenSocket(address, backlog)
         guard descriptor >= 0 else { throw FastCGIError("cannot listen on \(address): \(String(cString: strerror(errno)))") }
         if isUnix {
@@ -30,6 +34,25 @@ public struct FastCGIListener: Sendable {
         }
         self.descriptor = descriptor
         self.unixSocketPath = isUnix ? address : nil
+    }
+
+    private static func someoneListens(on path: String) -> Bool {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            buffer.copyBytes(from: bytes)
+        }
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard probe >= 0 else { return false }
+        defer { _ = Glibc.close(probe) }
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return connected == 0
     }
 
     /// Wakes every worker blocked in `accept()` (Linux answers a shut-down listening socket

@@ -368,6 +368,13 @@ struct ServiceTests {
         #expect(!nginxLog.contains("reset by peer"))
         try stack.stack("pool-start")
         #expect(try answer(try code(key, user: "after-restart")) == "valid")
+        // A second pool on the same socket is refused rather than stealing it.
+        let second = try Command.run(stack.binaries + "/license-server", [
+            "--socket", stack.directory + "/fcgi.sock", "--database", "host=/nonexistent", "--issuers", stack.directory + "/issuers",
+            "--secret", stack.directory + "/secret",
+        ])
+        #expect(second.status != 0 && second.standardError.contains("another process listens on"), "\(second.standardError)")
+        #expect(try answer(try code(key, user: "after-second-pool")) == "valid")
     }
 
     @Test("SIGINT or SIGTERM while idle, with database connections open: exit 0 within 10 seconds", arguments: [SIGINT, SIGTERM])

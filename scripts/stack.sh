@@ -146,7 +146,7 @@ start() {
         as_postgres "$pg_bin/createdb" -h "$run/pg" -p "$PG_PORT" license
         "$BIN/licensectl" migrate --database "$database user=postgres" --migrations "$here/sql" >"$run/log/migrate.log"
         as_postgres "$pg_bin/psql" -h "$run/pg" -p "$PG_PORT" -d license -qc \
-            "CREATE ROLE license_server LOGIN IN ROLE license_pool" >/dev/null
+            "CREATE ROLE license_server LOGIN IN ROLE license_pool; CREATE ROLE reporter LOGIN IN ROLE license_reporter" >/dev/null
         touch "$run/migrated"
     else
         "$BIN/licensectl" migrate --database "$database user=postgres" --migrations "$here/sql" >"$run/log/migrate.log"

@@ -18,6 +18,8 @@ public final class CheckService {
         public let registrations: RegistrationMemo
         /// Realms nginx named that have no issuers folder, each logged once.
         public let unknownRealms = UnknownRealms()
+        /// Checks, denials and clients counted for the usage history.
+        public let usage = UsageCounters()
         /// Today in UTC; a function so that tests can move the clock.
         public let today: @Sendable () -> LicenseDate
         public let logger: Logger
@@ -120,7 +122,9 @@ public final class CheckService {
         let authentication = configuration.keyCache.authenticate(
             keyLine: code.keyLine, realm: realm, issuers: configuration.realms.issuers(of: realm))
         guard case .valid(let key) = authentication.decision else {
-            return invalid(authentication.decision.reason!, key: authentication.decision.key, json: wantsJSON)
+            let reason = authentication.decision.reason!
+            if !release { configuration.usage.recordUnverifiedDenial(realm: realm, reason: reason, day: configuration.today()) }
+            return invalid(reason, key: authentication.decision.key, json: wantsJSON)
         }
         let licenseID = authentication.licenseID
         do {
@@ -139,8 +143,14 @@ public final class CheckService {
                                   instanceHash: configuration.secret.hash(.instance, code.effectiveInstance))
                 return .text(200, "released")
             }
+            let today = configuration.today()
+            func count(scopes: [String], refusal: (reason: CheckReason, scope: String)?) {
+                configuration.usage.recordCheck(realm: realm, licenseID: licenseID, scopes: scopes, domain: code.domain.description.lowercased(),
+                                                revision: code.revision.text, refusal: refusal, day: today)
+            }
             if let reason = LicenseCheck.evaluate(key, code: code, origin: request.origin, isRevoked: revoked,
-                                                  serverSystemID: configuration.serverSystemID, today: configuration.today()) {
+                                                  serverSystemID: configuration.serverSystemID, today: today) {
+                count(scopes: [SeatStore.baseScope], refusal: (reason, SeatStore.baseScope))
                 return invalid(reason, key: key, json: wantsJSON)
             }
             let seatRequest = SeatRequest(
@@ -151,14 +161,15 @@ public final class CheckService {
                 userHash: configuration.secret.hash(.user, code.userID),
                 instanceHash: configuration.secret.hash(.instance, code.effectiveInstance),
                 computerHash: configuration.secret.hash(.computer, code.effectiveComputer))
-            let refusal: CheckReason?
+            let refusal: (reason: CheckReason, scope: String)?
             do {
                 refusal = try store.seat(seatRequest)
             } catch is LicenseNotRegistered {
                 try register()
                 refusal = try store.seat(seatRequest)
             }
-            if let reason = refusal {
+            count(scopes: seatRequest.scopes.map(\.name), refusal: refusal)
+            if let reason = refusal?.reason {
                 return invalid(reason, key: key, json: wantsJSON, usage: wantsJSON ? try store.usage(seatRequest) : nil,
                                scopes: seatRequest.scopes)
             }

@@ -128,9 +128,9 @@ public final class SeatStore {
             ] + dates.map { $0?.description })
             let scopes = [(Self.baseScope, key.baseLimits)] + key.options.map { ($0.name, $0.limits) }
             try connection.run("register_scopes", [
-                realm, licenseID, Self.textArray(scopes.map(\.0)),
-                Self.numberArray(scopes.map(\.1.rights)), Self.numberArray(scopes.map(\.1.users)),
-                Self.numberArray(scopes.map(\.1.hosts)),
+                realm, licenseID, SQLArray.text(scopes.map(\.0)),
+                SQLArray.numbers(scopes.map(\.1.rights)), SQLArray.numbers(scopes.map(\.1.users)),
+                SQLArray.numbers(scopes.map(\.1.hosts)),
             ])
         }
     }
@@ -141,9 +141,9 @@ public final class SeatStore {
     }
 
     /// Rules 9–10: refreshes the seat, or admits it when every scope has room; the reason
-    /// (`users`, `hosts`, `rights`) of the first scope without room otherwise.
-    public func seat(_ request: SeatRequest) throws -> CheckReason? {
-        let scopeArray = Self.textArray(request.scopes.map(\.name))
+    /// (`users`, `hosts`, `rights`) and the name of the first scope without room otherwise.
+    public func seat(_ request: SeatRequest) throws -> (reason: CheckReason, scope: String)? {
+        let scopeArray = SQLArray.text(request.scopes.map(\.name))
         let lease = "\(leaseSeconds) seconds"
         // The common case: a known active seat, refreshed in one statement. Its commit may be
         // asynchronous (the connection's default): losing it in a crash only shortens a lease.
@@ -152,7 +152,7 @@ public final class SeatStore {
         ])
         if refreshed.affectedRows == request.scopes.count { return nil }
 
-        return try connection.transaction { () throws -> CheckReason? in
+        return try connection.transaction { () throws -> (reason: CheckReason, scope: String)? in
             // An admission is committed durably before the answer says valid.
             try connection.execute("SET LOCAL synchronous_commit = on")
             let locked = try connection.run("lock_license", [request.realm, request.licenseID])
@@ -167,9 +167,9 @@ public final class SeatStore {
                 let users = number("users") + (flag("user_present") ? 0 : 1)
                 let hosts = number("hosts") + (flag("computer_present") ? 0 : 1)
                 let rights = number("rights") + (flag("seat_present") ? 0 : 1)
-                if let limit = limits.users, users > limit { return .users }
-                if let limit = limits.hosts, hosts > limit { return .hosts }
-                if let limit = limits.rights, rights > limit { return .rights }
+                if let limit = limits.users, users > limit { return (.users, name) }
+                if let limit = limits.hosts, hosts > limit { return (.hosts, name) }
+                if let limit = limits.rights, rights > limit { return (.rights, name) }
             }
             try connection.run("admit_seat", [
                 request.realm, request.licenseID, scopeArray, request.userHash, request.instanceHash, request.computerHash, lease,
@@ -181,7 +181,7 @@ public final class SeatStore {
     /// Active seats per scope, for the JSON answer.
     public func usage(_ request: SeatRequest) throws -> [String: ScopeUsage] {
         let counts = try connection.run("count_active", [
-            request.realm, request.licenseID, Self.textArray(request.scopes.map(\.name)), request.userHash,
+            request.realm, request.licenseID, SQLArray.text(request.scopes.map(\.name)), request.userHash,
             request.instanceHash, request.computerHash, "\(leaseSeconds) seconds",
         ])
         var usage: [String: ScopeUsage] = [:]
@@ -196,14 +196,5 @@ public final class SeatStore {
     /// Ends a user's instance in every scope of the license (SPEC §3 `/release`).
     public func release(realm: String, licenseID: String, userHash: String, instanceHash: String) throws {
         try connection.run("release_seat", [realm, licenseID, userHash, instanceHash])
-    }
-
-    /// A text[] literal; every element quoted, so an option called NULL stays a name.
-    static func textArray(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0 + "\"" }.joined(separator: ",") + "}"
-    }
-
-    static func numberArray(_ values: [Int?]) -> String {
-        "{" + values.map { $0.map(String.init) ?? "NULL" }.joined(separator: ",") + "}"
     }
 }

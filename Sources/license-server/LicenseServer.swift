@@ -100,6 +100,8 @@ struct LicenseServer: ParsableCommand {
         let pool = WorkerPool(count: workerCount, listener: listener, configuration: configuration,
                               conninfo: database, leaseSeconds: leaseSeconds, logger: logger)
         pool.start()
+        let recorder = UsageRecorder(counters: configuration.usage, conninfo: database, leaseSeconds: leaseSeconds, logger: logger)
+        recorder.start()
         logger.info("listening", metadata: [
             "socket": "\(socket)", "workers": "\(workerCount)", "realms": "\(configuration.realms.realms.keys.sorted())",
             "lease": "\(leaseSeconds)s",
@@ -109,9 +111,10 @@ struct LicenseServer: ParsableCommand {
         sigwait(&stopSignals, &received)
         logger.info("stopping: finishing requests in flight", metadata: ["signal": "\(received)"])
         listener.stopAccepting()
-        let finished = pool.waitUntilStopped(timeout: 9)
+        let finished = pool.waitUntilStopped(timeout: 7)
         listener.close()
-        if !finished { logger.error("workers still busy after 9 seconds; exiting anyway") }
+        if !finished { logger.error("workers still busy after 7 seconds; exiting anyway") }
+        if !recorder.stop(timeout: 2) { logger.error("usage counts of the last minute not written") }
         logger.info("stopped")
         Foundation.exit(0)
     }

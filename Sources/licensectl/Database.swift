@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LicenseCore
 import Postgres
 
 extension Licensectl {
@@ -35,6 +36,11 @@ extension Licensectl {
                     try connection.execute("SELECT pg_advisory_xact_lock(7242)")
                     let seen = try connection.execute("SELECT 1 FROM schema_migrations WHERE version = $1", [String(version)])
                     if !seen.rows.isEmpty { return false }
+                    // Objects belong to the owner role once a migration has made it (002).
+                    let owner = try connection.execute("""
+                        SELECT 1 FROM pg_roles WHERE rolname = 'license_owner' AND pg_has_role(current_user, oid, 'MEMBER')
+                        """)
+                    if !owner.rows.isEmpty { try connection.execute("SET LOCAL ROLE license_owner") }
                     try connection.execute(sql)
                     try connection.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [String(version), file])
                     return true
@@ -57,6 +63,30 @@ extension Licensectl {
                 if FileManager.default.fileExists(atPath: candidate + "/001_licenses_and_seats.sql") { return candidate }
             }
             throw CommandError("cannot find the sql/ folder; give it with --migrations DIR")
+        }
+    }
+
+    struct Purge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove expired seats and usage history older than --older-than; never an active seat.",
+            discussion: """
+                Safe from cron while the pool serves: seats go in batches, and only when they are past the lease and \
+                not needed for this month's distinct counts; the current day and month are rolled up first.
+                """)
+
+        @Option(help: ArgumentHelp("libpq connection string.", valueName: "CONNINFO"))
+        var database: String
+
+        @Option(name: .customLong("older-than"), help: ArgumentHelp("History older than this goes (default 400d).", valueName: "DURATION"))
+        var olderThan: String = "400d"
+
+        func run() throws {
+            guard let seconds = DurationText.seconds(olderThan) else {
+                throw ValidationError("--older-than must be a number and a unit: 90s, 15m, 24h, 400d")
+            }
+            let connection = try PostgresConnection(conninfo: database)
+            let result = try connection.execute("SELECT seats, history FROM purge_usage($1::interval)", ["\(seconds) seconds"])
+            print("purged \(result[0, "seats"] ?? "0") seat(s) and \(result[0, "history"] ?? "0") history row(s)")
         }
     }
 

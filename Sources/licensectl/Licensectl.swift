@@ -10,7 +10,7 @@ struct Licensectl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "licensectl",
         abstract: "Issue, inspect and use license keys.",
-        subcommands: [Keygen.self, Issue.self, Verify.self, Info.self, Code.self, Check.self, Release.self, Migrate.self, Revoke.self]
+        subcommands: [Keygen.self, Issue.self, Verify.self, Info.self, Code.self, Check.self, Release.self, Migrate.self, Revoke.self, Purge.self]
     )
 
     /// ArgumentParser exits 64 on bad usage and 1 on other errors; SPEC §6 keeps 1 for

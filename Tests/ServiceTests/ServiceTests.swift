@@ -148,7 +148,7 @@ struct ServiceTests {
         let again = try stack.licensectl(["migrate", "--database", database, "--migrations", stack.packageRoot + "/sql"])
         #expect(again.status == 0, "\(again.standardError)")
         #expect(again.standardOutput.contains("up to date"))
-        #expect(try stack.sql("SELECT string_agg(name, ',') FROM schema_migrations") == "001_licenses_and_seats.sql")
+        #expect(try stack.sql("SELECT string_agg(name, ',' ORDER BY version) FROM schema_migrations") == "001_licenses_and_seats.sql,002_usage_history.sql")
         let unreachable = try stack.licensectl(["migrate", "--database", "host=/nonexistent dbname=x"])
         #expect(unreachable.status == 2 && unreachable.standardError.hasPrefix("Error: "))
     }

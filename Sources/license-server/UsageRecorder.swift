@@ -1,0 +1,87 @@
+import Foundation
+import LicenseService
+import Logging
+import Postgres
+
+/// Writes the pool's usage counts to the database once a minute, and at stop, in one batched
+/// statement, and rolls active seats up into the usage history (`record_usage`). A dedicated
+/// thread with its own connection: no worker ever waits for it.
+final class UsageRecorder: Sendable {
+    private let counters: UsageCounters
+    private let conninfo: String
+    private let leaseSeconds: Int
+    private let interval: Double
+    private let logger: Logger
+    private let stopRequested = DispatchSemaphore(value: 0)
+    private let stopped = DispatchSemaphore(value: 0)
+
+    init(counters: UsageCounters, conninfo: String, leaseSeconds: Int, interval: Double = 60, logger: Logger) {
+        self.counters = counters
+        self.conninfo = conninfo
+        self.leaseSeconds = leaseSeconds
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            stopped.signal()
+        }
+        thread.name = "usage-recorder"
+        thread.start()
+    }
+
+    /// Writes what is pending and stops; false if that took longer than `timeout` seconds.
+    func stop(timeout: Double) -> Bool {
+        stopRequested.signal()
+        return stopped.wait(timeout: .now() + timeout) == .success
+    }
+
+    private func run() {
+        var connection: PostgresConnection?
+        var lastDay = Self.utcDay()
+        while true {
+            let stopping = stopRequested.wait(timeout: .now() + interval) == .success
+            do {
+                if connection == nil {
+                    let opened = try PostgresConnection(conninfo: conninfo, setupStatements: [
+                        "SET statement_timeout = '20s'", "SET lock_timeout = '5s'", "SET TimeZone = 'UTC'",
+                    ])
+                    // Reports need the lease to tell active seats; every pool states its own.
+                    try opened.execute("""
+                        INSERT INTO service_settings (name, value) VALUES ('lease', $1)
+                        ON CONFLICT (name) DO UPDATE SET value = excluded.value
+                        """, ["\(leaseSeconds) seconds"])
+                    connection = opened
+                }
+                try record(on: connection!, dayChanged: lastDay != Self.utcDay())
+                lastDay = Self.utcDay()
+            } catch {
+                logger.error("usage history not written; trying again in a minute", metadata: ["error": "\(error)"])
+                connection = nil
+            }
+            if stopping { return }
+        }
+    }
+
+    private func record(on connection: PostgresConnection, dayChanged: Bool) throws {
+        let batch = counters.takeBatch()
+        if !batch.isEmpty {
+            do {
+                try connection.execute("SELECT add_usage_counts(" + (1...18).map { "$\($0)" }.joined(separator: ", ") + ")",
+                                       batch.arguments)
+            } catch {
+                counters.putBack(batch)
+                throw error
+            }
+        }
+        if dayChanged {
+            // The last instant of yesterday: its users who checked again today are counted there too.
+            try connection.execute("SELECT record_usage(date_trunc('day', now()) - interval '1 microsecond')")
+        }
+        try connection.execute("SELECT record_usage(now())")
+    }
+
+    private static func utcDay() -> Int { Int(Date().timeIntervalSince1970) / 86_400 }
+}

@@ -50,6 +50,9 @@ CREATE TABLE usage_days (
     peak_rights integer NOT NULL DEFAULT 0,
     checks      bigint  NOT NULL DEFAULT 0,
     denials     bigint  NOT NULL DEFAULT 0,
+    users_limit  bigint,
+    hosts_limit  bigint,
+    rights_limit bigint,
     PRIMARY KEY (realm, license_id, scope, day)
 );
 COMMENT ON TABLE usage_days IS 'Usage of each license scope per UTC day; kept until licensectl purge --older-than.';
@@ -60,22 +63,39 @@ COMMENT ON COLUMN usage_days.peak_hosts IS 'Most computers holding an active sea
 COMMENT ON COLUMN usage_days.peak_rights IS 'Most active seats (running instances) at once (sampled each minute).';
 COMMENT ON COLUMN usage_days.checks IS 'Checks that asked for this scope.';
 COMMENT ON COLUMN usage_days.denials IS 'Checks refused; a refusal for a limit counts in the scope that lacked room, others in the base scope.';
--- Reports over a period across all licenses ("the last 30 days") read by day.
+COMMENT ON COLUMN usage_days.users_limit IS 'The scope''s users= limit when the day was rolled up; NULL: none.';
+COMMENT ON COLUMN usage_days.hosts_limit IS 'The scope''s hosts= limit when the day was rolled up; NULL: none.';
+COMMENT ON COLUMN usage_days.rights_limit IS 'The scope''s rights= limit when the day was rolled up; NULL: none.';
+-- Reports over a period across all licenses ("yesterday", "the last 30 days") read by day.
 CREATE INDEX usage_days_by_day ON usage_days (day);
+-- The few days on which a scope came near a limit, for report_near_limit.
+CREATE INDEX usage_days_near_limit ON usage_days (day)
+    WHERE peak_users * 10 >= users_limit * 9 OR peak_hosts * 10 >= hosts_limit * 9 OR peak_rights * 10 >= rights_limit * 9;
 
 -- Distinct users and hosts per month, which no sum of days gives.
 CREATE TABLE usage_months (
     realm      text    NOT NULL,
     license_id text    NOT NULL,
     scope      text    NOT NULL,
-    month      date    NOT NULL,
-    users      integer NOT NULL DEFAULT 0,
-    hosts      integer NOT NULL DEFAULT 0,
+    month       date    NOT NULL,
+    users       integer NOT NULL DEFAULT 0,
+    hosts       integer NOT NULL DEFAULT 0,
+    peak_users  integer NOT NULL DEFAULT 0,
+    peak_hosts  integer NOT NULL DEFAULT 0,
+    peak_rights integer NOT NULL DEFAULT 0,
+    checks      bigint  NOT NULL DEFAULT 0,
+    denials     bigint  NOT NULL DEFAULT 0,
     PRIMARY KEY (realm, license_id, scope, month)
 );
-COMMENT ON TABLE usage_months IS 'Distinct users and hosts of each license scope per UTC month (month = its first day).';
-COMMENT ON COLUMN usage_months.users IS 'Distinct users that checked this scope in the month.';
+COMMENT ON TABLE usage_months IS 'Usage of each license scope per UTC month (month = its first day), kept beside the days so that a month reads one row.';
+COMMENT ON COLUMN usage_months.users IS 'Distinct users that checked this scope in the month (no sum of days gives it).';
 COMMENT ON COLUMN usage_months.hosts IS 'Distinct computers that checked this scope in the month.';
+COMMENT ON COLUMN usage_months.peak_users IS 'Most users holding an active seat at once in the month.';
+COMMENT ON COLUMN usage_months.peak_hosts IS 'Most computers holding an active seat at once in the month.';
+COMMENT ON COLUMN usage_months.peak_rights IS 'Most active seats at once in the month.';
+COMMENT ON COLUMN usage_months.checks IS 'Checks that asked for this scope in the month.';
+COMMENT ON COLUMN usage_months.denials IS 'Checks refused in the month.';
+CREATE INDEX usage_months_by_month ON usage_months (month);
 
 CREATE TABLE denial_days (
     realm      text   NOT NULL,
@@ -108,28 +128,41 @@ COMMENT ON TABLE license_clients IS 'Domains and program revisions that checked 
 CREATE FUNCTION record_usage(at timestamptz DEFAULT now()) RETURNS void LANGUAGE sql
 SET TimeZone = 'UTC'
 AS $$
-    INSERT INTO usage_days AS u (realm, license_id, scope, day, users, hosts, peak_users, peak_hosts, peak_rights)
-    SELECT realm, license_id, scope, date_trunc('day', at)::date,
-           count(DISTINCT user_hash) FILTER (WHERE last_seen >= date_trunc('day', at)),
-           count(DISTINCT computer_hash) FILTER (WHERE last_seen >= date_trunc('day', at)),
-           count(DISTINCT user_hash) FILTER (WHERE last_seen > at - active_lease()),
-           count(DISTINCT computer_hash) FILTER (WHERE last_seen > at - active_lease()),
-           count(*) FILTER (WHERE last_seen > at - active_lease())
-    FROM seats
-    WHERE last_seen <= at AND last_seen >= least(date_trunc('day', at), at - active_lease())
-    GROUP BY realm, license_id, scope
-    ON CONFLICT (realm, license_id, scope, day) DO UPDATE SET
-        users = greatest(u.users, excluded.users), hosts = greatest(u.hosts, excluded.hosts),
-        peak_users = greatest(u.peak_users, excluded.peak_users), peak_hosts = greatest(u.peak_hosts, excluded.peak_hosts),
-        peak_rights = greatest(u.peak_rights, excluded.peak_rights);
-
-    INSERT INTO usage_months AS m (realm, license_id, scope, month, users, hosts)
-    SELECT realm, license_id, scope, date_trunc('month', at)::date, count(DISTINCT user_hash), count(DISTINCT computer_hash)
-    FROM seats
-    WHERE last_seen <= at AND last_seen >= date_trunc('month', at)
-    GROUP BY realm, license_id, scope
+    WITH window_ AS (
+        SELECT date_trunc('day', at) AS day_start, date_trunc('month', at) AS month_start, at - active_lease() AS active_after
+    ), counted AS (
+        SELECT t.realm, t.license_id, t.scope,
+               count(DISTINCT t.user_hash) FILTER (WHERE t.last_seen >= w.day_start) AS users,
+               count(DISTINCT t.computer_hash) FILTER (WHERE t.last_seen >= w.day_start) AS hosts,
+               count(DISTINCT t.user_hash) FILTER (WHERE t.last_seen > w.active_after) AS peak_users,
+               count(DISTINCT t.computer_hash) FILTER (WHERE t.last_seen > w.active_after) AS peak_hosts,
+               count(*) FILTER (WHERE t.last_seen > w.active_after) AS peak_rights,
+               count(DISTINCT t.user_hash) AS month_users, count(DISTINCT t.computer_hash) AS month_hosts
+        FROM seats t, window_ w
+        WHERE t.last_seen <= at AND t.last_seen >= least(w.month_start, w.active_after)
+        GROUP BY t.realm, t.license_id, t.scope
+    ), days AS (
+        INSERT INTO usage_days AS u (realm, license_id, scope, day, users, hosts, peak_users, peak_hosts, peak_rights,
+                                     users_limit, hosts_limit, rights_limit)
+        SELECT c.realm, c.license_id, c.scope, date_trunc('day', at)::date, c.users, c.hosts, c.peak_users, c.peak_hosts,
+               c.peak_rights, s.users, s.hosts, s.rights
+        FROM counted c
+        LEFT JOIN license_scopes s USING (realm, license_id, scope)
+        WHERE c.users > 0 OR c.peak_rights > 0
+        ON CONFLICT (realm, license_id, scope, day) DO UPDATE SET
+            users = greatest(u.users, excluded.users), hosts = greatest(u.hosts, excluded.hosts),
+            peak_users = greatest(u.peak_users, excluded.peak_users), peak_hosts = greatest(u.peak_hosts, excluded.peak_hosts),
+            peak_rights = greatest(u.peak_rights, excluded.peak_rights),
+            users_limit = excluded.users_limit, hosts_limit = excluded.hosts_limit, rights_limit = excluded.rights_limit
+    )
+    INSERT INTO usage_months AS m (realm, license_id, scope, month, users, hosts, peak_users, peak_hosts, peak_rights)
+    SELECT realm, license_id, scope, date_trunc('month', at)::date, month_users, month_hosts, peak_users, peak_hosts, peak_rights
+    FROM counted c, window_ w
+    WHERE c.month_users > 0
     ON CONFLICT (realm, license_id, scope, month) DO UPDATE SET
-        users = greatest(m.users, excluded.users), hosts = greatest(m.hosts, excluded.hosts);
+        users = greatest(m.users, excluded.users), hosts = greatest(m.hosts, excluded.hosts),
+        peak_users = greatest(m.peak_users, excluded.peak_users), peak_hosts = greatest(m.peak_hosts, excluded.peak_hosts),
+        peak_rights = greatest(m.peak_rights, excluded.peak_rights);
 $$;
 COMMENT ON FUNCTION record_usage(timestamptz) IS 'Rolls active seats up into usage_days and usage_months for the day and month of at; run by the pool each minute.';
 
@@ -146,6 +179,14 @@ AS $$
     SELECT * FROM unnest(scope_realms, scope_licenses, scope_names, scope_days, scope_checks, scope_denials)
     ON CONFLICT (realm, license_id, scope, day) DO UPDATE SET
         checks = u.checks + excluded.checks, denials = u.denials + excluded.denials;
+
+    INSERT INTO usage_months AS m (realm, license_id, scope, month, checks, denials)
+    SELECT realm, license_id, scope, date_trunc('month', day)::date, sum(checks), sum(denials)
+    FROM unnest(scope_realms, scope_licenses, scope_names, scope_days, scope_checks, scope_denials)
+         AS g(realm, license_id, scope, day, checks, denials)
+    GROUP BY realm, license_id, scope, date_trunc('month', day)::date
+    ON CONFLICT (realm, license_id, scope, month) DO UPDATE SET
+        checks = m.checks + excluded.checks, denials = m.denials + excluded.denials;
 
     INSERT INTO denial_days AS d (realm, license_id, day, reason, denials)
     SELECT * FROM unnest(denial_realms, denial_licenses, denial_days_, denial_reasons, denial_counts)
@@ -175,7 +216,7 @@ BEGIN
         DELETE FROM seats s WHERE s.ctid = ANY (ARRAY(
             SELECT ctid FROM seats
             WHERE last_seen < least(now() - active_lease(), date_trunc('month', now()))
-            LIMIT 10000));
+            LIMIT 50000));
         GET DIAGNOSTICS removed = ROW_COUNT;
         seats := seats + removed;
         EXIT WHEN removed = 0;
@@ -196,9 +237,6 @@ END
 $$;
 COMMENT ON FUNCTION purge_usage(interval) IS 'licensectl purge: expired seats (kept while this month''s distinct counts need them) and history older than age.';
 
--- Purging finds lapsed seats by time.
-CREATE INDEX seats_by_time ON seats (last_seen);
-
 -- The report views (sql/reports/README.md). Each shows licenses by realm, id, product and licensee,
 -- and scopes as 'base' or the option's name.
 
@@ -215,7 +253,8 @@ JOIN license_scopes s USING (realm, license_id)
 LEFT JOIN LATERAL (
     SELECT count(DISTINCT user_hash) AS users, count(DISTINCT computer_hash) AS hosts, count(*) AS rights
     FROM seats t
-    WHERE t.realm = s.realm AND t.license_id = s.license_id AND t.scope = s.scope AND t.last_seen > now() - active_lease()
+    WHERE t.realm = s.realm AND t.license_id = s.license_id AND t.scope = s.scope
+      AND t.last_seen > (SELECT now() - active_lease())
 ) a ON true;
 COMMENT ON VIEW report_usage_now IS 'Usage now: per license and scope, each limit beside the users, hosts and rights active now.';
 COMMENT ON COLUMN report_usage_now.scope IS 'base for the product itself, else the option''s name.';
@@ -243,25 +282,17 @@ COMMENT ON COLUMN report_usage_by_day.checks IS 'Checks asking for this scope.';
 COMMENT ON COLUMN report_usage_by_day.denials IS 'Checks refused (see report_denials_by_day for reasons).';
 
 CREATE VIEW report_usage_by_month AS
-SELECT d.realm, d.license_id, l.product, l.licensee, CASE d.scope WHEN '' THEN 'base' ELSE d.scope END AS scope, d.month,
-       coalesce(m.users, 0) AS users, coalesce(m.hosts, 0) AS hosts,
-       d.peak_users, d.peak_hosts, d.peak_rights, d.checks, d.denials
-FROM (
-    SELECT realm, license_id, scope, date_trunc('month', day)::date AS month,
-           max(peak_users) AS peak_users, max(peak_hosts) AS peak_hosts, max(peak_rights) AS peak_rights,
-           sum(checks) AS checks, sum(denials) AS denials
-    FROM usage_days
-    GROUP BY realm, license_id, scope, date_trunc('month', day)::date
-) d
-LEFT JOIN usage_months m USING (realm, license_id, scope, month)
+SELECT m.realm, m.license_id, l.product, l.licensee, CASE m.scope WHEN '' THEN 'base' ELSE m.scope END AS scope, m.month,
+       m.users, m.hosts, m.peak_users, m.peak_hosts, m.peak_rights, m.checks, m.denials
+FROM usage_months m
 LEFT JOIN licenses l USING (realm, license_id);
 COMMENT ON VIEW report_usage_by_month IS 'Usage by UTC month (month = its first day): per license and scope, distinct users and hosts, peaks, checks and denials.';
 COMMENT ON COLUMN report_usage_by_month.scope IS 'base for the product itself, else the option''s name.';
 COMMENT ON COLUMN report_usage_by_month.users IS 'Distinct users that checked in the month.';
 COMMENT ON COLUMN report_usage_by_month.hosts IS 'Distinct computers that checked in the month.';
-COMMENT ON COLUMN report_usage_by_month.peak_users IS 'Highest daily peak of concurrent users in the month.';
-COMMENT ON COLUMN report_usage_by_month.peak_hosts IS 'Highest daily peak of concurrent computers in the month.';
-COMMENT ON COLUMN report_usage_by_month.peak_rights IS 'Highest daily peak of concurrent rights in the month.';
+COMMENT ON COLUMN report_usage_by_month.peak_users IS 'Most users with an active seat at once in the month.';
+COMMENT ON COLUMN report_usage_by_month.peak_hosts IS 'Most computers with an active seat at once in the month.';
+COMMENT ON COLUMN report_usage_by_month.peak_rights IS 'Most active seats at once in the month.';
 COMMENT ON COLUMN report_usage_by_month.checks IS 'Checks in the month.';
 COMMENT ON COLUMN report_usage_by_month.denials IS 'Refused checks in the month.';
 
@@ -296,29 +327,40 @@ COMMENT ON COLUMN report_clients.revision IS 'The program''s REVISION.';
 COMMENT ON COLUMN report_clients.checks IS 'Checks from this domain and revision.';
 
 CREATE VIEW report_near_limit AS
-WITH recent AS (
-    SELECT realm, license_id, scope, max(peak_users) AS peak_users, max(peak_hosts) AS peak_hosts,
-           max(peak_rights) AS peak_rights
-    FROM usage_days
-    WHERE day > (now() AT TIME ZONE 'UTC')::date - 30
-    GROUP BY realm, license_id, scope
+WITH period AS (
+    SELECT (now() AT TIME ZONE 'UTC')::date - 30 AS after
+), near AS (
+    -- Read through the partial index usage_days_near_limit: only the days that came near a limit.
+    SELECT DISTINCT u.realm, u.license_id, u.scope
+    FROM usage_days u, period p
+    WHERE u.day > p.after
+      AND (u.peak_users * 10 >= u.users_limit * 9 OR u.peak_hosts * 10 >= u.hosts_limit * 9
+           OR u.peak_rights * 10 >= u.rights_limit * 9)
 ), turned_away AS (
-    SELECT realm, license_id, sum(denials) FILTER (WHERE reason = 'users') AS users,
-           sum(denials) FILTER (WHERE reason = 'hosts') AS hosts, sum(denials) FILTER (WHERE reason = 'rights') AS rights
-    FROM denial_days
-    WHERE day > (now() AT TIME ZONE 'UTC')::date - 30 AND reason IN ('users', 'hosts', 'rights')
-    GROUP BY realm, license_id
+    SELECT d.realm, d.license_id, sum(d.denials) FILTER (WHERE d.reason = 'users') AS users,
+           sum(d.denials) FILTER (WHERE d.reason = 'hosts') AS hosts, sum(d.denials) FILTER (WHERE d.reason = 'rights') AS rights
+    FROM denial_days d, period p
+    WHERE d.day > p.after AND d.reason IN ('users', 'hosts', 'rights') AND d.license_id <> ''
+    GROUP BY d.realm, d.license_id
+), flagged AS (
+    SELECT realm, license_id, scope FROM near
+    UNION
+    SELECT realm, license_id, '' FROM turned_away
 )
-SELECT s.realm, s.license_id, l.product, l.licensee, CASE s.scope WHEN '' THEN 'base' ELSE s.scope END AS scope,
+SELECT f.realm, f.license_id, l.product, l.licensee, CASE f.scope WHEN '' THEN 'base' ELSE f.scope END AS scope,
        s.users AS users_limit, r.peak_users, s.hosts AS hosts_limit, r.peak_hosts, s.rights AS rights_limit, r.peak_rights,
-       coalesce(t.users, 0) AS turned_away_users, coalesce(t.hosts, 0) AS turned_away_hosts,
-       coalesce(t.rights, 0) AS turned_away_rights
-FROM license_scopes s
+       CASE f.scope WHEN '' THEN coalesce(t.users, 0) ELSE 0 END AS turned_away_users,
+       CASE f.scope WHEN '' THEN coalesce(t.hosts, 0) ELSE 0 END AS turned_away_hosts,
+       CASE f.scope WHEN '' THEN coalesce(t.rights, 0) ELSE 0 END AS turned_away_rights
+FROM flagged f
 JOIN licenses l USING (realm, license_id)
-LEFT JOIN recent r USING (realm, license_id, scope)
-LEFT JOIN turned_away t ON t.realm = s.realm AND t.license_id = s.license_id AND s.scope = ''
-WHERE r.peak_users * 10 >= s.users * 9 OR r.peak_hosts * 10 >= s.hosts * 9 OR r.peak_rights * 10 >= s.rights * 9
-   OR (s.scope = '' AND t.license_id IS NOT NULL);
+LEFT JOIN license_scopes s USING (realm, license_id, scope)
+LEFT JOIN turned_away t USING (realm, license_id)
+LEFT JOIN LATERAL (
+    SELECT max(u.peak_users) AS peak_users, max(u.peak_hosts) AS peak_hosts, max(u.peak_rights) AS peak_rights
+    FROM usage_days u, period p
+    WHERE u.realm = f.realm AND u.license_id = f.license_id AND u.scope = f.scope AND u.day > p.after
+) r ON true;
 COMMENT ON VIEW report_near_limit IS 'Licenses near a limit (a peak of the last 30 days at or above 90 % of it) or that turned users away for users, hosts or rights in the last 30 days.';
 COMMENT ON COLUMN report_near_limit.peak_users IS 'Highest concurrent users in the last 30 days.';
 COMMENT ON COLUMN report_near_limit.peak_hosts IS 'Highest concurrent computers in the last 30 days.';

@@ -14,8 +14,9 @@ extension ServiceTests {
         try #require(try stack.stack("pool-start").status == 0)
     }
 
-    /// Moves what the scenario's licenses did in the last ten minutes to `moment` (UTC), and
-    /// rolls that day up half an hour later.
+    /// Moves what the scenario's licenses did in the last ten minutes to `moment` (UTC): seat
+    /// timestamps, and the day and month rows the pool counted into; then rolls that day up half
+    /// an hour later.
     func moveToSimulatedDay(_ licenses: [String], moment: String) throws {
         let list = licenses.map { "'\($0)'" }.joined(separator: ",")
         let day = String(moment.prefix(10))
@@ -25,6 +26,16 @@ extension ServiceTests {
                 WHERE license_id IN (\(list)) AND last_seen > now() - interval '10 minutes';
             UPDATE usage_days SET day = '\(day)' WHERE license_id IN (\(list)) AND day = current_date;
             UPDATE denial_days SET day = '\(day)' WHERE license_id IN (\(list)) AND day = current_date;
+            INSERT INTO usage_months AS m (realm, license_id, scope, month, users, hosts, peak_users, peak_hosts, peak_rights, checks, denials)
+                SELECT realm, license_id, scope, date_trunc('month', timestamptz '\(moment)')::date, users, hosts, peak_users,
+                       peak_hosts, peak_rights, checks, denials
+                FROM usage_months WHERE license_id IN (\(list)) AND month = date_trunc('month', now())::date
+                ON CONFLICT (realm, license_id, scope, month) DO UPDATE SET
+                    users = greatest(m.users, excluded.users), hosts = greatest(m.hosts, excluded.hosts),
+                    peak_users = greatest(m.peak_users, excluded.peak_users), peak_hosts = greatest(m.peak_hosts, excluded.peak_hosts),
+                    peak_rights = greatest(m.peak_rights, excluded.peak_rights),
+                    checks = m.checks + excluded.checks, denials = m.denials + excluded.denials;
+            DELETE FROM usage_months WHERE license_id IN (\(list)) AND month = date_trunc('month', now())::date;
             UPDATE license_clients SET
                 first_seen = CASE WHEN first_seen > now() - interval '10 minutes' THEN '\(moment)' ELSE first_seen END,
                 last_seen = CASE WHEN last_seen > now() - interval '10 minutes' THEN '\(moment)' ELSE last_seen END

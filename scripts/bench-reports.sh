@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The reports' speed on 100 000 licenses, 1 000 000 active seats and 10 000 000 seat-days
+# (sql/reports/bench-data.sql), in a private stack under .run/bench-reports: each report's usual
+# query with EXPLAIN ANALYZE, its time and whether it read a whole large table. Part of
+# `make bench`; `make bench-reports` runs it alone. Writes .run/bench/reports.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+run=.run/bench-reports
+export HTTPS_PORT=${REPORTS_HTTPS_PORT:-8643} HTTP_PORT=${REPORTS_HTTP_PORT:-8280} PG_PORT=${REPORTS_PG_PORT:-55632}
+export BIN=${BIN:-$(swift build -c release --show-bin-path)}
+mkdir -p .run/bench
+scripts/stack.sh start "$run" >/dev/null
+trap 'scripts/stack.sh stop "$run" >/dev/null 2>&1 || true' EXIT
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+psql() { runuser -u postgres -- "$pg_bin/psql" -h "$PWD/$run/pg" -p "$PG_PORT" -d license -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+if [ ! -f "$run/bench-data-loaded" ]; then
+    echo "loading 100 000 licenses, 1 000 000 seats, 10 000 000 seat-days (about a minute)…"
+    psql -f sql/reports/bench-data.sql
+    touch "$run/bench-data-loaded"
+fi
+
+queries=(
+    "usage now, one license|SELECT * FROM report_usage_now WHERE realm = 'bench' AND license_id = 'L4242'"
+    "usage now, the 20 fullest of all|SELECT * FROM report_usage_now ORDER BY percent_used DESC NULLS LAST LIMIT 20"
+    "usage by day, one license, 400 days|SELECT * FROM report_usage_by_day WHERE realm = 'bench' AND license_id = 'L4242' AND day > current_date - 400"
+    "usage by day, all licenses, yesterday|SELECT * FROM report_usage_by_day WHERE day = current_date - 1"
+    "usage by month, one license|SELECT * FROM report_usage_by_month WHERE realm = 'bench' AND license_id = 'L4242'"
+    "usage by month, all licenses, last month|SELECT * FROM report_usage_by_month WHERE month = date_trunc('month', current_date - 31)::date"
+    "denials, all licenses, 30 days|SELECT * FROM report_denials_by_day WHERE day > current_date - 30"
+    "expiring within 30 days|SELECT * FROM report_expiry WHERE expires_in_days BETWEEN 0 AND 30 OR maintenance_ends_in_days BETWEEN 0 AND 30"
+    "domains and revisions, one license|SELECT * FROM report_clients WHERE realm = 'bench' AND license_id = 'L4242'"
+    "near a limit or turned away, 30 days|SELECT * FROM report_near_limit"
+)
+
+printf '%-42s %10s %8s  %s\n' "report" "ms" "rows" "whole-table reads of seats/usage_days"
+json="["
+for entry in "${queries[@]}"; do
+    name=${entry%%|*}
+    query=${entry#*|}
+    psql -c "SET jit = off" -c "SELECT 1 FROM ($query) q LIMIT 0" >/dev/null   # warm the cache
+    plan=$(psql -At -c "SET jit = off" -c "EXPLAIN (ANALYZE, BUFFERS) $query")
+    ms=$(sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p' <<<"$plan")
+    rows=$(psql -At -c "SELECT count(*) FROM ($query) q")
+    scans=$(grep -Eo 'Seq Scan on (seats|usage_days)[a-z_]*' <<<"$plan" | sort -u | tr '\n' ' ' || true)
+    printf '%-42s %10s %8s  %s\n' "$name" "$ms" "$rows" "${scans:-none}"
+    json+=$(printf '{"report": "%s", "milliseconds": %s, "rows": %s, "whole_table_reads": "%s"},' "$name" "$ms" "$rows" "${scans% }")
+done
+echo "${json%,}]" >.run/bench/reports.json
+echo "(written to .run/bench/reports.json; plans: EXPLAIN (ANALYZE) the queries above in $run)"

@@ -28,6 +28,12 @@ test: build
 run: build
 	@scripts/run.sh
 
+# The service's speed against its ceilings, then the reports' (never part of make test).
+bench: release
+	@scripts/install-packages.sh wrk jq
+	@scripts/bench.sh
+	@scripts/bench-reports.sh
+
 # The reports' speed on 100 000 licenses and 10 million seat-days (never part of make test).
 bench-reports: release
 	@scripts/bench-reports.sh

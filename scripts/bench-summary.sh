@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The one-screen summary of make bench, from .run/bench/result.json (written by scripts/bench.sh);
+# adds the ratios to the ceilings to that file.
+set -euo pipefail
+result=${1:-.run/bench/result.json}
+jq '
+  . as $root
+  | def run($name; $c): first($root.runs[] | select(.name == $name and .connections == $c));
+  def rate: .requests / .seconds;
+  (.pgbench_tps.refresh) as $db_refresh | (.pgbench_tps.admit) as $db_admit
+  | (1 / (0.89 / $db_refresh + 0.10 / $db_admit)) as $db_mixed
+  | . + {ceilings: ([16, 64] | map({key: tostring, value: {
+        nginx_return200: (run("return200"; .) | rate), libfcgi_c: (run("fastcgi-c"; .) | rate),
+        database_refresh: $db_refresh, database_admit: $db_admit, database_mixed: $db_mixed}}) | from_entries)}
+  | .ratios = [.runs[] | select(.name | IN("refresh", "admit", "mixed")) | . as $r
+      | {name, connections,
+         to_plumbing: (($r | rate) / (run("fastcgi-c"; $r.connections) | rate)),
+         to_database: (($r | rate) / (if .name == "refresh" then $db_refresh elif .name == "admit" then $db_admit else $db_mixed end))}]
+' "$result" >"$result.tmp" && mv "$result.tmp" "$result"
+
+prelude='. as $root
+  | def run($name; $c): first($root.runs[] | select(.name == $name and .connections == $c));
+  def rate: .requests / .seconds;
+  def f(n): (n * 10 | round / 10 | tostring);'
+jq -r "$prelude"' "make bench — \(.taken), \(.machine), \(.workers) workers, \(.seconds_per_run) s per run", ""' "$result"
+jq -r "$prelude"'
+  (["run", "conn", "checks/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx", "sock err", "RSS MiB", "CPU ms/1k"] | @tsv),
+  (.runs[] | [.name, .connections, (rate | round), .p50_ms, .p90_ms, .p99_ms, .max_ms, .non_2xx, .socket_errors,
+              .pool_rss_mib, .pool_cpu_ms_per_1000_checks] | @tsv)' "$result" | column -t -s $'\t' -o '  '
+jq -r "$prelude"' "",
+  "ceilings at 64 connections: nginx alone \(.ceilings["64"].nginx_return200 | round)/s, C libfcgi \(.ceilings["64"].libfcgi_c | round)/s; database (pgbench, \(.workers) connections): refresh \(.pgbench_tps.refresh | round)/s, admit \(.pgbench_tps.admit | round)/s, the mix \(.ceilings["64"].database_mixed | round)/s",
+  (.ratios[] | "  \(.name) @\(.connections): \(f(.to_plumbing * 100)) % of C libfcgi, \(f(.to_database * 100)) % of the database"),
+  "",
+  "targets:",
+  "  mixed @64 ≥ 60 % of the lower ceiling: \(f((run("mixed"; 64) | rate) / ([.ceilings["64"].libfcgi_c, .ceilings["64"].database_mixed] | min) * 100)) %",
+  "  p99 @64 < 20 ms: refresh \(run("refresh"; 64).p99_ms), admit \(run("admit"; 64).p99_ms), mixed \(run("mixed"; 64).p99_ms)",
+  "  pool RSS < 64 MiB with \(.workers) workers: \([.runs[] | select(.name != "return200" and .name != "fastcgi-c") | .pool_rss_mib] | max) MiB",
+  "  refresh with \(.seats_at_end) seats within 20 % of 10 licenses: \(run("scale-1m-seats"; 64) | rate | round)/s vs \(run("scale-small"; 64) | rate | round)/s (\(f((run("scale-1m-seats"; 64) | rate) / (run("scale-small"; 64) | rate) * 100)) %)",
+  "  errors: \([.runs[] | .non_2xx + .socket_errors] | add) non-2xx or socket errors in all runs",
+  "",
+  "(figures in \(input_filename))"' "$result"

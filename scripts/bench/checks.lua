@@ -1,0 +1,91 @@
+-- wrk script of make bench: POST /check with startup codes built here from key lines.
+-- Arguments: MODE (refresh | admit | mixed) KEYS_FILE INVALID_FILE RUN_TAG [USERS_PER_LICENSE]
+--   refresh: the same USERS_PER_LICENSE (10) users per license, over and over (known seats);
+--   admit:   every request a user never seen (a new seat on a license with room);
+--   mixed:   89 % refresh, 10 % admit, 1 % invalid (a bad signature, an expired key).
+-- Codes are base64url(KEY "\n" REVISION "\n" USER "\n" DOMAIN); the revision is chosen so that
+-- KEY "\n" REVISION "\n" is a multiple of 3 bytes long, and only the user's part is encoded per
+-- request.
+
+local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+local symbols = {}
+for index = 1, 64 do symbols[index - 1] = alphabet:sub(index, index) end
+
+local function base64url(text)
+  local out = {}
+  for index = 1, #text, 3 do
+    local a, b, c = text:byte(index, index + 2)
+    local n = a * 65536 + (b or 0) * 256 + (c or 0)
+    out[#out + 1] = symbols[math.floor(n / 262144) % 64] .. symbols[math.floor(n / 4096) % 64]
+    if b then out[#out + 1] = symbols[math.floor(n / 64) % 64] end
+    if c then out[#out + 1] = symbols[n % 64] end
+  end
+  return table.concat(out)
+end
+
+local function lines(path)
+  local list = {}
+  for line in io.lines(path) do if #line > 0 then list[#list + 1] = line end end
+  return list
+end
+
+local threads = 0
+function setup(thread)
+  thread:set("thread_id", threads)
+  threads = threads + 1
+end
+
+local mode, prefixes, refresh_codes, invalid_codes, tag
+local counter = 0
+local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
+
+function init(args)
+  mode = args[1]
+  local keys = lines(args[2])
+  invalid_codes = lines(args[3])
+  tag = args[4] .. "-" .. thread_id
+  local users = tonumber(args[5] or "10")
+  prefixes = {}
+  for index, key in ipairs(keys) do
+    local revision = "7.1"
+    while (#key + #revision + 2) % 3 ~= 0 do revision = revision .. "0" end
+    prefixes[index] = base64url(key .. "\n" .. revision .. "\n")
+  end
+  refresh_codes = {}
+  for index = 1, #prefixes do
+    for user = 1, users do
+      refresh_codes[#refresh_codes + 1] = prefixes[index] .. base64url(string.format("bench-user-%06d-%02d\nlocalhost", index, user))
+    end
+  end
+  -- Threads start at different places, so that they do not all knock at one license.
+  counter = thread_id * 7919
+end
+
+local function admit_code()
+  local prefix = prefixes[counter % #prefixes + 1]
+  return prefix .. base64url("new-" .. tag .. "-" .. counter .. "\nlocalhost")
+end
+
+function request()
+  counter = counter + 1
+  local code
+  if mode == "refresh" then
+    code = refresh_codes[counter % #refresh_codes + 1]
+  elseif mode == "admit" then
+    code = admit_code()
+  else
+    local slot = counter % 100
+    if slot < 89 then code = refresh_codes[counter % #refresh_codes + 1]
+    elseif slot < 99 then code = admit_code()
+    else code = invalid_codes[counter % #invalid_codes + 1] end
+  end
+  return wrk.format("POST", wrk.path, headers, "code=" .. code)
+end
+
+function done(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    'WRK_RESULT {"requests": %d, "seconds": %.3f, "non_2xx": %d, "socket_errors": %d, "p50_ms": %.3f, "p90_ms": %.3f, "p99_ms": %.3f, "max_ms": %.3f}\n',
+    summary.requests, summary.duration / 1e6, errors.status, errors.connect + errors.read + errors.write + errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end

@@ -135,9 +135,8 @@ public final class CheckService {
             if configuration.registrations.needsRegistration(realm: realm, fingerprint: authentication.fingerprint) {
                 try register()
             }
-            let revoked = try store.isRevoked(realm: realm, licenseID: licenseID)
             if release {
-                if revoked { return invalid(.revoked, key: key, json: wantsJSON) }
+                if try store.isRevoked(realm: realm, licenseID: licenseID) { return invalid(.revoked, key: key, json: wantsJSON) }
                 try store.release(realm: realm, licenseID: licenseID,
                                   userHash: configuration.secret.hash(.user, code.userID),
                                   instanceHash: configuration.secret.hash(.instance, code.effectiveInstance))
@@ -148,10 +147,15 @@ public final class CheckService {
                 configuration.usage.recordCheck(realm: realm, licenseID: licenseID, scopes: scopes, domain: code.domain.description.lowercased(),
                                                 revision: code.revision.text, refusal: refusal, day: today)
             }
-            if let reason = LicenseCheck.evaluate(key, code: code, origin: request.origin, isRevoked: revoked,
-                                                  serverSystemID: configuration.serverSystemID, today: today) {
+            func refuse(_ reason: CheckReason) -> ServiceResponse {
                 count(scopes: [SeatStore.baseScope], refusal: (reason, SeatStore.baseScope))
                 return invalid(reason, key: key, json: wantsJSON)
+            }
+            // Rules 4–8 need no database. Revocation (rule 3) outranks them, so a refusal asks
+            // for it; a start that passes learns it from the statement that refreshes its seat.
+            if let reason = LicenseCheck.evaluate(key, code: code, origin: request.origin, isRevoked: false,
+                                                  serverSystemID: configuration.serverSystemID, today: today) {
+                return refuse(try store.isRevoked(realm: realm, licenseID: licenseID) ? .revoked : reason)
             }
             let seatRequest = SeatRequest(
                 realm: realm, licenseID: licenseID,
@@ -161,17 +165,22 @@ public final class CheckService {
                 userHash: configuration.secret.hash(.user, code.userID),
                 instanceHash: configuration.secret.hash(.instance, code.effectiveInstance),
                 computerHash: configuration.secret.hash(.computer, code.effectiveComputer))
-            let refusal: (reason: CheckReason, scope: String)?
+            let outcome: SeatOutcome
             do {
-                refusal = try store.seat(seatRequest)
+                outcome = try store.seat(seatRequest)
             } catch is LicenseNotRegistered {
                 try register()
-                refusal = try store.seat(seatRequest)
+                outcome = try store.seat(seatRequest)
             }
-            count(scopes: seatRequest.scopes.map(\.name), refusal: refusal)
-            if let reason = refusal?.reason {
+            switch outcome {
+            case .revoked:
+                return refuse(.revoked)
+            case .refused(let reason, let scope):
+                count(scopes: seatRequest.scopes.map(\.name), refusal: (reason, scope))
                 return invalid(reason, key: key, json: wantsJSON, usage: wantsJSON ? try store.usage(seatRequest) : nil,
                                scopes: seatRequest.scopes)
+            case .seated:
+                count(scopes: seatRequest.scopes.map(\.name), refusal: nil)
             }
             guard wantsJSON else { return .text(200, "valid") }
             return .json(AnswerJSON.render(reason: nil, key: key, scopes: seatRequest.scopes, usage: try store.usage(seatRequest)))

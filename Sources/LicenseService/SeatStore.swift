@@ -28,6 +28,16 @@ public struct SeatRequest: Sendable {
 /// while this pool remembered having registered it): register again, then retry.
 public struct LicenseNotRegistered: Error {}
 
+/// What became of a seat request.
+public enum SeatOutcome: Equatable, Sendable {
+    /// The seat is active: refreshed, or admitted.
+    case seated
+    /// The license is revoked in this realm (rule 3).
+    case revoked
+    /// A scope has no room: the limit's reason and the scope's name.
+    case refused(CheckReason, scope: String)
+}
+
 /// Active seats of one scope, as the JSON answer shows them.
 public struct ScopeUsage: Equatable, Sendable {
     public var rights = 0
@@ -72,11 +82,18 @@ public final class SeatStore {
         "is_revoked": """
             SELECT EXISTS (SELECT 1 FROM revocations WHERE license_id = $2 AND (realm IS NULL OR realm = $1))
             """,
-        // Refreshes a known active seat in every requested scope, in one statement.
+        // Whether the license is revoked and, when it is not, the refresh of a known active seat
+        // in every requested scope: the whole of a common check's database work, one round trip.
         "refresh_seat": """
-            UPDATE seats SET last_seen = now(), computer_hash = $6
-            WHERE realm = $1 AND license_id = $2 AND scope = ANY ($3::text[]) AND user_hash = $4 AND instance_hash = $5
-              AND last_seen > now() - $7::interval
+            WITH revocation AS (
+                SELECT EXISTS (SELECT 1 FROM revocations WHERE license_id = $2 AND (realm IS NULL OR realm = $1)) AS revoked
+            ), refreshed AS (
+                UPDATE seats SET last_seen = now(), computer_hash = $6
+                WHERE realm = $1 AND license_id = $2 AND scope = ANY ($3::text[]) AND user_hash = $4 AND instance_hash = $5
+                  AND last_seen > now() - $7::interval AND NOT (SELECT revoked FROM revocation)
+                RETURNING 1
+            )
+            SELECT (SELECT revoked FROM revocation) AS revoked, (SELECT count(*) FROM refreshed) AS refreshed
             """,
         // The per-license lock that makes admission atomic: concurrent admissions to one
         // license queue here, those to other licenses do not.
@@ -140,9 +157,9 @@ public final class SeatStore {
         try connection.run("is_revoked", [realm, licenseID])[0, "exists"] == "t"
     }
 
-    /// Rules 9–10: refreshes the seat, or admits it when every scope has room; the reason
-    /// (`users`, `hosts`, `rights`) and the name of the first scope without room otherwise.
-    public func seat(_ request: SeatRequest) throws -> (reason: CheckReason, scope: String)? {
+    /// Rule 3 and rules 9–10: refreshes the seat, or admits it when every scope has room;
+    /// otherwise the reason (`users`, `hosts`, `rights`) and the first scope without room.
+    public func seat(_ request: SeatRequest) throws -> SeatOutcome {
         let scopeArray = SQLArray.text(request.scopes.map(\.name))
         let lease = "\(leaseSeconds) seconds"
         // The common case: a known active seat, refreshed in one statement. Its commit may be
@@ -150,11 +167,12 @@ public final class SeatStore {
         let refreshed = try connection.run("refresh_seat", [
             request.realm, request.licenseID, scopeArray, request.userHash, request.instanceHash, request.computerHash, lease,
         ])
-        if refreshed.affectedRows == request.scopes.count { return nil }
+        if refreshed[0, "revoked"] == "t" { return .revoked }
+        if refreshed[0, "refreshed"] == String(request.scopes.count) { return .seated }
 
-        return try connection.transaction { () throws -> (reason: CheckReason, scope: String)? in
-            // An admission is committed durably before the answer says valid.
-            try connection.execute("SET LOCAL synchronous_commit = on")
+        // An admission is committed durably before the answer says valid.
+        let refusal = try connection.transaction(begin: "BEGIN; SET LOCAL synchronous_commit = on") {
+            () throws -> (reason: CheckReason, scope: String)? in
             let locked = try connection.run("lock_license", [request.realm, request.licenseID])
             guard locked.rows.count == 1 else { throw LicenseNotRegistered() }
             let counts = try connection.run("count_active", [
@@ -176,6 +194,7 @@ public final class SeatStore {
             ])
             return nil
         }
+        return refusal.map { .refused($0.reason, scope: $0.scope) } ?? .seated
     }
 
     /// Active seats per scope, for the JSON answer.

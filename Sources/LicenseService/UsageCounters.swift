@@ -80,7 +80,8 @@ public final class UsageCounters: Sendable {
         }
     }
 
-    private let pending = Mutex(Batch())
+    /// Per group of workers, so that counting takes no lock another worker waits for.
+    private let pending = ThreadShards { Batch() }
     /// Beyond this many keys a batch that cannot be written is dropped rather than grown.
     static let keyLimit = 1_000_000
 
@@ -91,7 +92,7 @@ public final class UsageCounters: Sendable {
     public func recordCheck(realm: String, licenseID: String, scopes: [String], domain: String, revision: String,
                             refusal: (reason: CheckReason, scope: String)?, day: LicenseDate, at now: Date = Date()) {
         let dayText = day.description
-        pending.withLock { batch in
+        pending.withCurrentShard { batch in
             for scope in scopes {
                 let key = ScopeDay(realm: realm, licenseID: licenseID, scope: scope, day: dayText)
                 let current = batch.scopes[key] ?? (0, 0)
@@ -113,22 +114,24 @@ public final class UsageCounters: Sendable {
 
     /// Counts a key refused before its signature verified; it names no license one can trust.
     public func recordUnverifiedDenial(realm: String, reason: CheckReason, day: LicenseDate) {
-        pending.withLock { batch in
+        pending.withCurrentShard { batch in
             batch.denials[DenialDay(realm: realm, licenseID: "", day: day.description, reason: reason.rawValue), default: 0] += 1
         }
     }
 
     /// Everything counted since the last call.
     public func takeBatch() -> Batch {
-        pending.withLock { batch in
-            defer { batch = Batch() }
-            return batch
+        var taken = Batch()
+        pending.forEachShard { batch in
+            taken.merge(batch)
+            batch = Batch()
         }
+        return taken
     }
 
     /// Puts back a batch that could not be written, to be tried with the next one.
     public func putBack(_ batch: Batch) {
-        pending.withLock { pending in
+        pending.withCurrentShard { pending in
             guard pending.scopes.count + pending.clients.count + batch.scopes.count + batch.clients.count < Self.keyLimit else { return }
             pending.merge(batch)
         }

@@ -33,22 +33,42 @@ public final class VerifiedKeyCache: Sendable {
         let keyDigest: [UInt8]
     }
 
+    private struct RecentKey: Hashable {
+        let realm: String
+        let keyLine: [UInt8]
+    }
+
     private let capacity: Int
+    /// The pool's one cache: a key text is verified once, whichever worker sees it first.
     private let entries = Mutex<[Entry: Authentication]>([:])
+    /// Each group of workers' recent keys, by their text: the common path takes no shared lock
+    /// and computes no digest.
+    private let recent: ThreadShards<[RecentKey: Authentication]>
 
     public init(capacity: Int = 4096) {
         self.capacity = capacity
+        recent = ThreadShards { [:] }
     }
 
     /// Rules 1–2 for `keyLine` in `realm`, computed at most once while cached.
     public func authenticate(keyLine: [UInt8], realm: String, issuers: some TrustedIssuers) -> Authentication {
-        // The digest, not the text, is the cache key: 32 bytes per entry whatever the key's size.
+        let recentKey = RecentKey(realm: realm, keyLine: keyLine)
+        if let known = recent.withCurrentShard({ $0[recentKey] }) { return known }
+        // The digest, not the text, is the shared cache's key: 32 bytes per entry whatever the key's size.
         let entry = Entry(realm: realm, keyDigest: Digest.sha256(keyLine))
-        if let cached = entries.withLock({ $0[entry] }) { return cached }
-        let authentication = Authentication(LicenseCheck.authenticate(keyLine: keyLine, issuers: issuers))
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[entry] = authentication
+        let authentication: Authentication
+        if let cached = entries.withLock({ $0[entry] }) {
+            authentication = cached
+        } else {
+            authentication = Authentication(LicenseCheck.authenticate(keyLine: keyLine, issuers: issuers))
+            entries.withLock { entries in
+                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+                entries[entry] = authentication
+            }
+        }
+        recent.withCurrentShard { recent in
+            if recent.count >= 1024 { recent.removeAll(keepingCapacity: true) }
+            recent[recentKey] = authentication
         }
         return authentication
     }

@@ -1,13 +1,17 @@
--- What the pool runs for a check of a new user on a license with room (SeatStore's is_revoked,
--- the refresh that finds nothing, then lock_license, count_active and admit_seat in a
+-- What the pool runs for a check of a new user on a license with room (SeatStore's refresh_seat,
+-- which finds nothing, then lock_license, count_active and admit_seat in a
 -- transaction committed synchronously; keep in step with SeatStore.swift).
 \set license random(1, 1000)
 \set user random(1, 1000000000000)
-SELECT EXISTS (SELECT 1 FROM revocations WHERE license_id = 'P' || :license AND (realm IS NULL OR realm = 'pgbench'));
-UPDATE seats SET last_seen = now(), computer_hash = sha256(('new-' || :user)::bytea)
-WHERE realm = 'pgbench' AND license_id = 'P' || :license AND scope = ANY ('{""}'::text[])
-  AND user_hash = sha256(('new-' || :user)::bytea) AND instance_hash = sha256(('new-' || :user)::bytea)
-  AND last_seen > now() - '86400 seconds'::interval;
+WITH revocation AS (
+    SELECT EXISTS (SELECT 1 FROM revocations WHERE license_id = 'P' || :license AND (realm IS NULL OR realm = 'pgbench')) AS revoked
+), refreshed AS (
+    UPDATE seats SET last_seen = now(), computer_hash = sha256(('new-' || :user)::bytea)
+    WHERE realm = 'pgbench' AND license_id = 'P' || :license AND scope = ANY ('{""}'::text[]) AND user_hash = sha256(('new-' || :user)::bytea)
+      AND instance_hash = sha256(('new-' || :user)::bytea) AND last_seen > now() - '86400 seconds'::interval AND NOT (SELECT revoked FROM revocation)
+    RETURNING 1
+)
+SELECT (SELECT revoked FROM revocation) AS revoked, (SELECT count(*) FROM refreshed) AS refreshed;
 BEGIN;
 SET LOCAL synchronous_commit = on;
 SELECT 1 FROM licenses WHERE realm = 'pgbench' AND license_id = 'P' || :license FOR UPDATE;

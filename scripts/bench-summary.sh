@@ -24,9 +24,9 @@ prelude='. as $root
   def f(n): (n * 10 | round / 10 | tostring);'
 jq -r "$prelude"' "make bench — \(.taken), \(.machine), \(.workers) workers, \(.seconds_per_run) s per run", ""' "$result"
 jq -r "$prelude"'
-  (["run", "conn", "checks/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx", "sock err", "RSS MiB", "CPU ms/1k"] | @tsv),
+  (["run", "conn", "checks/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx", "sock err", "RSS MiB", "pool CPU ms/1k", "PostgreSQL", "nginx"] | @tsv),
   (.runs[] | [.name, .connections, (rate | round), .p50_ms, .p90_ms, .p99_ms, .max_ms, .non_2xx, .socket_errors,
-              .pool_rss_mib, .pool_cpu_ms_per_1000_checks] | @tsv)' "$result" | column -t -s $'\t' -o '  '
+              .pool_rss_mib, .pool_cpu_ms_per_1000_checks, .postgres_cpu_ms_per_1000_checks, .nginx_cpu_ms_per_1000_checks] | @tsv)' "$result" | column -t -s $'\t' -o '  '
 jq -r "$prelude"' "",
   "ceilings at 64 connections: nginx alone \(.ceilings["64"].nginx_return200 | round)/s, C libfcgi \(.ceilings["64"].libfcgi_c | round)/s; database (pgbench, \(.workers) connections): refresh \(.pgbench_tps.refresh | round)/s, admit \(.pgbench_tps.admit | round)/s, the mix \(.ceilings["64"].database_mixed | round)/s",
   (.ratios[] | "  \(.name) @\(.connections): \(f(.to_plumbing * 100)) % of C libfcgi, \(f(.to_database * 100)) % of the database"),

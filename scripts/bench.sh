@@ -67,6 +67,14 @@ sleep 1
 
 pool_pid() { cat "$run/license-server.pid"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# CPU ticks of a process and its children (PostgreSQL's backends, nginx's workers).
+family_ticks() {
+    local total=0 child
+    for child in "$1" $(ps -o pid= --ppid "$1"); do total=$((total + $(cpu_ticks "$child" 2>/dev/null || echo 0))); done
+    echo "$total"
+}
+postmaster_pid() { head -n 1 "$run/pg/data/postmaster.pid"; }
+nginx_pid() { cat "$run/nginx/nginx.pid"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 ticks_per_second=$(getconf CLK_TCK)
 
@@ -80,18 +88,23 @@ run() {
     local pid ticks_before ticks_after
     pid=$(pool_pid)
     ticks_before=$(cpu_ticks "$pid")
+    local pg_before nginx_before pg_after nginx_after
+    pg_before=$(family_ticks "$(postmaster_pid)")
+    nginx_before=$(family_ticks "$(nginx_pid)")
     local output
     output=$(wrk -t2 -c"$connections" -d"${duration}s" -s scripts/bench/checks.lua "$url" -- "${args[@]}" "$tag-$name-$connections-m")
     ticks_after=$(cpu_ticks "$pid")
+    pg_after=$(family_ticks "$(postmaster_pid)")
+    nginx_after=$(family_ticks "$(nginx_pid)")
     local line=${output#*WRK_RESULT }
     line=${line%%$'\n'*}
     local requests
     requests=$(sed -n 's/.*"requests": \([0-9]*\).*/\1/p' <<<"$line")
+    per_1000() { awk -v t="$1" -v hz="$ticks_per_second" -v n="$requests" 'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1000 / n * 1000 : 0) }'; }
     local cpu_ms_per_1000
-    cpu_ms_per_1000=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$ticks_per_second" -v n="$requests" \
-        'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1000 / n * 1000 : 0) }')
+    cpu_ms_per_1000=$(per_1000 $((ticks_after - ticks_before)))
     results+=("{\"name\": \"$name\", \"connections\": $connections, ${line#\{}")
-    results[-1]="${results[-1]%\}}, \"pool_rss_mib\": $(awk -v k="$(rss_kib "$pid")" 'BEGIN { printf "%.1f", k / 1024 }'), \"pool_cpu_ms_per_1000_checks\": $cpu_ms_per_1000}"
+    results[-1]="${results[-1]%\}}, \"pool_rss_mib\": $(awk -v k="$(rss_kib "$pid")" 'BEGIN { printf "%.1f", k / 1024 }'), \"pool_cpu_ms_per_1000_checks\": $cpu_ms_per_1000, \"postgres_cpu_ms_per_1000_checks\": $(per_1000 $((pg_after - pg_before))), \"nginx_cpu_ms_per_1000_checks\": $(per_1000 $((nginx_after - nginx_before)))}"
     echo "  $name @$connections: $line" >&2
 }
 

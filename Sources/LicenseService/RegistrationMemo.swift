@@ -7,7 +7,7 @@ import Synchronization
 public final class RegistrationMemo: Sendable {
     private let interval: TimeInterval
     private let lastRegistered = Mutex<[String: Date]>([:])
-    private let recent = ThreadShards<[String: Date]> { [:] }
+    private let recent = ThreadShards<[String: Date]>(count: 8) { [:] }
 
     public init(interval: TimeInterval = 60) {
         self.interval = interval

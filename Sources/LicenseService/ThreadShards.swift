@@ -15,7 +15,7 @@ final class ThreadShards<Value: Sendable>: Sendable {
 
     private let shards: [Shard]
 
-    init(count: Int = 32, _ makeValue: () -> Value) {
+    init(count: Int, _ makeValue: () -> Value) {
         shards = (0..<count).map { _ in Shard(makeValue()) }
     }
 

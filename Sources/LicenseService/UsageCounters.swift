@@ -81,7 +81,7 @@ public final class UsageCounters: Sendable {
     }
 
     /// Per group of workers, so that counting takes no lock another worker waits for.
-    private let pending = ThreadShards { Batch() }
+    private let pending = ThreadShards(count: 8) { Batch() }
     /// Beyond this many keys a batch that cannot be written is dropped rather than grown.
     static let keyLimit = 1_000_000
 

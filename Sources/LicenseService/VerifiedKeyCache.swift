@@ -38,39 +38,46 @@ public final class VerifiedKeyCache: Sendable {
         let keyLine: [UInt8]
     }
 
+    /// One decision, shared by reference between the pool's cache and the shards, so that a
+    /// shard's entry costs its key and a pointer.
+    private final class Shared: Sendable {
+        let authentication: Authentication
+        init(_ authentication: Authentication) { self.authentication = authentication }
+    }
+
     private let capacity: Int
     /// The pool's one cache: a key text is verified once, whichever worker sees it first.
-    private let entries = Mutex<[Entry: Authentication]>([:])
+    private let entries = Mutex<[Entry: Shared]>([:])
     /// Each group of workers' recent keys, by their text: the common path takes no shared lock
     /// and computes no digest.
-    private let recent: ThreadShards<[RecentKey: Authentication]>
+    private let recent: ThreadShards<[RecentKey: Shared]>
 
     public init(capacity: Int = 4096) {
         self.capacity = capacity
-        recent = ThreadShards { [:] }
+        recent = ThreadShards(count: 8) { [:] }
     }
 
     /// Rules 1–2 for `keyLine` in `realm`, computed at most once while cached.
     public func authenticate(keyLine: [UInt8], realm: String, issuers: some TrustedIssuers) -> Authentication {
         let recentKey = RecentKey(realm: realm, keyLine: keyLine)
-        if let known = recent.withCurrentShard({ $0[recentKey] }) { return known }
+        if let known = recent.withCurrentShard({ $0[recentKey] }) { return known.authentication }
         // The digest, not the text, is the shared cache's key: 32 bytes per entry whatever the key's size.
         let entry = Entry(realm: realm, keyDigest: Digest.sha256(keyLine))
-        let authentication: Authentication
+        let shared: Shared
         if let cached = entries.withLock({ $0[entry] }) {
-            authentication = cached
+            shared = cached
         } else {
-            authentication = Authentication(LicenseCheck.authenticate(keyLine: keyLine, issuers: issuers))
+            shared = Shared(Authentication(LicenseCheck.authenticate(keyLine: keyLine, issuers: issuers)))
             entries.withLock { entries in
                 if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-                entries[entry] = authentication
+                entries[entry] = shared
             }
         }
         recent.withCurrentShard { recent in
-            if recent.count >= 1024 { recent.removeAll(keepingCapacity: true) }
-            recent[recentKey] = authentication
+            if recent.count >= 2048 { recent.removeAll(keepingCapacity: true) }
+            recent[recentKey] = shared
         }
-        return authentication
+        return shared.authentication
     }
 
     /// How many decisions are cached.

@@ -140,6 +140,10 @@ struct ServiceTests {
         #expect(try answer(defaultCode) == "valid")
         #expect(try stack.licensectl(["revoke", "--database", database, id]).status == 0)
         #expect(try answer(defaultCode) == "invalid revoked")
+        // Rule 3 outranks the rules after it: a revoked key that has also expired is revoked.
+        let expiredID = uniqueID("RX")
+        #expect(try stack.licensectl(["revoke", "--database", database, expiredID]).status == 0)
+        #expect(try answer(try code(try issue(["id=" + expiredID, "duration=01Jan2000-31Dec2000"]))) == "invalid revoked")
     }
 
     @Test("migrate is idempotent and records what it applied")

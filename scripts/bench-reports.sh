@@ -10,16 +10,16 @@ run=.run/bench-reports
 export HTTPS_PORT=${REPORTS_HTTPS_PORT:-8643} HTTP_PORT=${REPORTS_HTTP_PORT:-8280} PG_PORT=${REPORTS_PG_PORT:-55632}
 export BIN=${BIN:-$(swift build -c release --show-bin-path)}
 mkdir -p .run/bench
+# A fresh cluster each time, so that the figures are those of the current migrations.
+scripts/stack.sh stop "$run" >/dev/null 2>&1 || true
+rm -rf "$run"
 scripts/stack.sh start "$run" >/dev/null
 trap 'scripts/stack.sh stop "$run" >/dev/null 2>&1 || true' EXIT
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 psql() { runuser -u postgres -- "$pg_bin/psql" -h "$PWD/$run/pg" -p "$PG_PORT" -d license -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-if [ ! -f "$run/bench-data-loaded" ]; then
-    echo "loading 100 000 licenses, 1 000 000 seats, 10 000 000 seat-days (about a minute)…"
-    psql -f sql/reports/bench-data.sql
-    touch "$run/bench-data-loaded"
-fi
+echo "loading 100 000 licenses, 1 000 000 seats, 10 000 000 seat-days (about a minute)…"
+psql -f sql/reports/bench-data.sql
 
 queries=(
     "usage now, one license|SELECT * FROM report_usage_now WHERE realm = 'bench' AND license_id = 'L4242'"

@@ -107,26 +107,37 @@ public struct LicenseClient: Sendable {
 
     /// The startup check. `instance` names this running instance (default: the user's one seat).
     public func check(instance: String? = nil) throws(LicenseClientError) -> CheckOutcome {
-        let answer: HTTPSAnswer
-        switch try exchange("/check", instance: instance) {
-        case .skipped(let why): return .skipped(why)
-        case .answered(let received): answer = received
+        switch try ask("/check", instance: instance, positiveLine: "valid") {
+        case .positive: .valid
+        case .invalid(let reason): .invalid(reason)
+        case .skipped(let why): .skipped(why)
         }
-        let line = Self.firstLine(answer.body)
-        if line == "valid" { return .valid }
-        if let reason = Self.reason(line) { return .invalid(reason) }
-        throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(line)")
     }
 
     /// Ends the seat of this user and `instance` (or of the user's one seat), crediting its right.
     public func release(instance: String? = nil) throws(LicenseClientError) -> ReleaseOutcome {
+        switch try ask("/release", instance: instance, positiveLine: "released") {
+        case .positive: .released
+        case .invalid(let reason): .invalid(reason)
+        case .skipped(let why): .skipped(why)
+        }
+    }
+
+    private enum Answer {
+        case positive
+        case invalid(CheckReason)
+        case skipped(String)
+    }
+
+    /// Sends the code to `route` and reads the one-line answer: `positiveLine` or `invalid REASON`.
+    private func ask(_ route: String, instance: String?, positiveLine: String) throws(LicenseClientError) -> Answer {
         let answer: HTTPSAnswer
-        switch try exchange("/release", instance: instance) {
+        switch try exchange(route, instance: instance) {
         case .skipped(let why): return .skipped(why)
         case .answered(let received): answer = received
         }
         let line = Self.firstLine(answer.body)
-        if line == "released" { return .released }
+        if line == positiveLine { return .positive }
         if let reason = Self.reason(line) { return .invalid(reason) }
         throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(line)")
     }

@@ -7,14 +7,7 @@ struct ClientOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The server's base URL, https://HOST[:PORT][/PATH].", valueName: "URL"))
     var server: String
 
-    @Option(name: .long, help: ArgumentHelp("The license key file.", valueName: "F"))
-    var keyFile: String
-
-    @Option(name: .long, help: ArgumentHelp("The program's revision, a dotted number.", valueName: "R"))
-    var revision: String
-
-    @Option(name: .long, help: ArgumentHelp("The domain the program works on.", valueName: "D"))
-    var domain: String
+    @OptionGroup var code: CodeOptions
 
     @Option(name: .long, help: ArgumentHelp("PEM certificates to trust instead of the system's.", valueName: "FILE"))
     var cacert: String?
@@ -23,15 +16,6 @@ struct ClientOptions: ParsableArguments {
             help: ArgumentHelp("Where the user ID is kept (default: ~/.config/license-client/user-id).", valueName: "F"))
     var userIDFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("This computer's system ID.", valueName: "S"))
-    var system: String?
-
-    @Option(name: .long, help: ArgumentHelp("This running instance's ID.", valueName: "I"))
-    var instance: String?
-
-    @Option(name: .long, help: ArgumentHelp("The options this start needs, comma-separated.", valueName: "A,B"))
-    var options: String?
-
     @Option(name: .long, help: ArgumentHelp("Seconds to wait for the server before skipping (default 5).", valueName: "SECONDS"))
     var timeout: Double = 5
 
@@ -39,8 +23,8 @@ struct ClientOptions: ParsableArguments {
         guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be more than 0 and at most 60 seconds") }
         do {
             return try LicenseClient(
-                serverURL: server, keyFile: keyFile, revision: revision, domain: domain, system: system,
-                options: options.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? [],
+                serverURL: server, keyFile: code.keyFile, revision: code.revision, domain: code.domain, system: code.system,
+                options: code.optionList,
                 userIDFile: userIDFile ?? UserIDFile.defaultPath, caFile: cacert, timeout: .milliseconds(Int(timeout * 1000)))
         } catch {
             throw CommandError(error.message)
@@ -65,7 +49,7 @@ extension Licensectl {
         func run() throws {
             let outcome: CheckOutcome
             do {
-                outcome = try client.client().check(instance: client.instance)
+                outcome = try client.client().check(instance: client.code.instance)
             } catch let error as LicenseClientError {
                 throw CommandError(error.message)
             }
@@ -91,7 +75,7 @@ extension Licensectl {
         func run() throws {
             let outcome: ReleaseOutcome
             do {
-                outcome = try client.client().release(instance: client.instance)
+                outcome = try client.client().release(instance: client.code.instance)
             } catch let error as LicenseClientError {
                 throw CommandError(error.message)
             }

@@ -21,7 +21,7 @@ SELECT 'bench', 'L' || i, '', current_date - d, (i + d) % 11, (i + d) % 11, p, p
 FROM generate_series(1, 100000) i, generate_series(0, 99) d,
      LATERAL (SELECT CASE WHEN i % 100 = 0 THEN (i * 7 + d) % 11 ELSE (i * 7 + d) % 6 END AS p) peak;
 INSERT INTO usage_months (realm, license_id, scope, month, users, hosts, peak_users, peak_hosts, peak_rights, checks, denials)
-SELECT 'bench', 'L' || i, '', date_trunc('month', current_date - m * 30)::date, 12, 12, 6, 6, 7, 4000, 30
+SELECT 'bench', 'L' || i, '', (date_trunc('month', current_date) - m * interval '1 month')::date, 12, 12, 6, 6, 7, 4000, 30
 FROM generate_series(1, 100000) i, generate_series(0, 3) m;
 INSERT INTO denial_days (realm, license_id, day, reason, denials)
 SELECT 'bench', 'L' || i, current_date - d, (ARRAY['users', 'hosts', 'rights', 'expired'])[1 + (i + d) % 4], 1 + (i % 5)

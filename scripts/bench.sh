@@ -137,6 +137,11 @@ echo "  pgbench refresh: $pgbench_refresh tps, admit: $pgbench_admit tps" >&2
 echo "scaling: refresh of 10 licenses, then with 100 000 licenses × 10 seats more…" >&2
 run scale-small /check "$HTTPS_PORT" refresh "$run/keys-10.txt" 64
 psql -f scripts/bench/filler.sql
+# The measured run must not share the cores with the bulk load's aftermath (autovacuum).
+for _ in $(seq 1 60); do
+    [ "$(psql -At -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")" = 0 ] && break
+    sleep 1
+done
 run scale-1m-seats /check "$HTTPS_PORT" refresh "$run/keys-10.txt" 64
 seats=$(psql -At -c "SELECT count(*) FROM seats")
 

@@ -59,6 +59,13 @@ public final class UsageCounters: Sendable {
             }
         }
 
+        /// The scopes this batch counted checks in, as the realm, license and scope arrays of
+        /// `record_usage`: only they can have new users or peaks to roll up.
+        public var touchedScopeArguments: [String?] {
+            let keys = Array(scopes.keys)
+            return [SQLArray.text(keys.map(\.realm)), SQLArray.text(keys.map(\.licenseID)), SQLArray.text(keys.map(\.scope))]
+        }
+
         /// The arguments of `add_usage_counts`, as PostgreSQL array literals.
         public var arguments: [String?] {
             let scopeKeys = Array(scopes.keys)

@@ -6,7 +6,13 @@ import Postgres
 /// Writes the pool's usage counts to the database once a minute, and at stop, in one batched
 /// statement, and rolls active seats up into the usage history (`record_usage`). A dedicated
 /// thread with its own connection: no worker ever waits for it.
+///
+/// Each minute it rolls up only the scopes it counted checks in (sql/003 says why that
+/// suffices); every seat is rolled up at its first minute, at each new UTC day and once an
+/// hour, since that costs seconds with a million seats.
 final class UsageRecorder: Sendable {
+    private static let fullRollUpInterval: TimeInterval = 3600
+
     private let counters: UsageCounters
     private let conninfo: String
     private let leaseSeconds: Int
@@ -41,12 +47,14 @@ final class UsageRecorder: Sendable {
     private func run() {
         var connection: PostgresConnection?
         var lastDay = Self.utcDay()
+        var lastFullRollUp: Date?
         while true {
             let stopping = stopRequested.wait(timeout: .now() + interval) == .success
             do {
                 if connection == nil {
                     let opened = try PostgresConnection(conninfo: conninfo, setupStatements: [
-                        "SET statement_timeout = '20s'", "SET lock_timeout = '5s'", "SET TimeZone = 'UTC'",
+                        // A full roll-up reads every seat of the month; no worker waits for it.
+                        "SET statement_timeout = '5min'", "SET lock_timeout = '5s'", "SET TimeZone = 'UTC'",
                     ])
                     // Reports need the lease to tell active seats; every pool states its own.
                     try opened.execute("""
@@ -55,17 +63,23 @@ final class UsageRecorder: Sendable {
                         """, ["\(leaseSeconds) seconds"])
                     connection = opened
                 }
-                try record(on: connection!, dayChanged: lastDay != Self.utcDay())
+                let dayChanged = lastDay != Self.utcDay()
+                // Stopping rolls up only what this pool touched: a stop must stay quick.
+                let full = !stopping && (dayChanged || lastFullRollUp.map { -$0.timeIntervalSinceNow > Self.fullRollUpInterval } ?? true)
+                try record(on: connection!, dayChanged: dayChanged, full: full)
                 lastDay = Self.utcDay()
+                if full { lastFullRollUp = Date() }
             } catch {
                 logger.error("usage history not written; trying again in a minute", metadata: ["error": "\(error)"])
                 connection = nil
+                // The scopes of a batch whose roll-up failed are caught by a full one.
+                lastFullRollUp = nil
             }
             if stopping { return }
         }
     }
 
-    private func record(on connection: PostgresConnection, dayChanged: Bool) throws {
+    private func record(on connection: PostgresConnection, dayChanged: Bool, full: Bool) throws {
         let batch = counters.takeBatch()
         if !batch.isEmpty {
             do {
@@ -80,7 +94,11 @@ final class UsageRecorder: Sendable {
             // The last instant of yesterday: its users who checked again today are counted there too.
             try connection.execute("SELECT record_usage(date_trunc('day', now()) - interval '1 microsecond')")
         }
-        try connection.execute("SELECT record_usage(now())")
+        if full {
+            try connection.execute("SELECT record_usage(now())")
+        } else if !batch.isEmpty {
+            try connection.execute("SELECT record_usage(now(), $1, $2, $3)", batch.touchedScopeArguments)
+        }
     }
 
     private static func utcDay() -> Int { Int(Date().timeIntervalSince1970) / 86_400 }

@@ -40,7 +40,11 @@ extension Licensectl {
                     let owner = try connection.execute("""
                         SELECT 1 FROM pg_roles WHERE rolname = 'license_owner' AND pg_has_role(current_user, oid, 'MEMBER')
                         """)
-                    if !owner.rows.isEmpty { try connection.execute("SET LOCAL ROLE license_owner") }
+                    if !owner.rows.isEmpty {
+                        // Since PostgreSQL 15 only the database owner creates in schema public.
+                        try connection.execute("GRANT CREATE ON SCHEMA public TO license_owner")
+                        try connection.execute("SET LOCAL ROLE license_owner")
+                    }
                     try connection.execute(sql)
                     try connection.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [String(version), file])
                     return true

@@ -169,6 +169,40 @@ extension ServiceTests {
         #expect(throws: StackError.self) { try stack.sql("SET ROLE license_pool; SELECT * FROM purge_usage('1 day')") }
     }
 
+    @Test("record_usage rolls up only the scopes it is given; a pool's stop rolls up the scopes it counted")
+    func rollUpOfTouchedScopes() throws {
+        let touched = uniqueID("RT"), untouched = uniqueID("RU")
+        let touchedKey = try issue(["id=" + touched, "users=10"]), untouchedKey = try issue(["id=" + untouched, "users=10"])
+        #expect(try answer(try code(touchedKey, user: "rollup-1")) == "valid")
+        #expect(try answer(try code(untouchedKey, user: "rollup-1")) == "valid")
+        try flushUsage()
+        func usersToday(_ license: String) throws -> String {
+            try stack.sql("SELECT users FROM usage_days WHERE license_id = '\(license)' AND scope = '' AND day = (now() AT TIME ZONE 'UTC')::date")
+        }
+        #expect(try usersToday(touched) == "1" && usersToday(untouched) == "1")
+        // A second user in each license, written behind the pool's back: a roll-up of one scope
+        // counts it there only; a full one counts both.
+        _ = try stack.sql("""
+            INSERT INTO seats (realm, license_id, scope, user_hash, instance_hash, computer_hash, first_seen, last_seen)
+            SELECT realm, license_id, scope, sha256(user_hash), sha256(instance_hash), sha256(computer_hash), first_seen, last_seen
+            FROM seats WHERE license_id IN ('\(touched)', '\(untouched)');
+            SELECT record_usage(now(), ARRAY['default'], ARRAY['\(touched)'], ARRAY['']);
+            """)
+        #expect(try usersToday(touched) == "2" && usersToday(untouched) == "1")
+        _ = try stack.sql("SELECT record_usage(now())")
+        #expect(try usersToday(touched) == "2" && usersToday(untouched) == "2")
+        // The pool's stop: a new user of one license is rolled up; a seat written into the other,
+        // which the pool did not count a check for, waits for the next full roll-up.
+        _ = try stack.sql("""
+            INSERT INTO seats (realm, license_id, scope, user_hash, instance_hash, computer_hash, first_seen, last_seen)
+            SELECT realm, license_id, scope, sha256(sha256(user_hash)), instance_hash, computer_hash, first_seen, last_seen
+            FROM seats WHERE license_id = '\(untouched)' LIMIT 1;
+            """)
+        #expect(try answer(try code(touchedKey, user: "rollup-3")) == "valid")
+        try flushUsage()
+        #expect(try usersToday(touched) == "3" && usersToday(untouched) == "2")
+    }
+
     @Test("purge: active seats stay, lapsed seats and history past its age go, while the pool serves")
     func purge() throws {
         let id = uniqueID("P")

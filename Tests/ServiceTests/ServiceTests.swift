@@ -152,7 +152,9 @@ struct ServiceTests {
         let again = try stack.licensectl(["migrate", "--database", database, "--migrations", stack.packageRoot + "/sql"])
         #expect(again.status == 0, "\(again.standardError)")
         #expect(again.standardOutput.contains("up to date"))
-        #expect(try stack.sql("SELECT string_agg(name, ',' ORDER BY version) FROM schema_migrations") == "001_licenses_and_seats.sql,002_usage_history.sql")
+        let files = try FileManager.default.contentsOfDirectory(atPath: stack.packageRoot + "/sql").filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files.count >= 3 && files.allSatisfy { $0.prefix(3).allSatisfy(\.isNumber) })
+        #expect(try stack.sql("SELECT string_agg(name, ',' ORDER BY version) FROM schema_migrations") == files.joined(separator: ","))
         let unreachable = try stack.licensectl(["migrate", "--database", "host=/nonexistent dbname=x"])
         #expect(unreachable.status == 2 && unreachable.standardError.hasPrefix("Error: "))
     }

@@ -28,6 +28,13 @@ public struct SeatRequest: Sendable {
 /// while this pool remembered having registered it): register again, then retry.
 public struct LicenseNotRegistered: Error {}
 
+/// `admit_seat` answered something it never answers: the database's migrations and this pool
+/// disagree. The check answers 503 and the log names the outcome.
+public struct UnexpectedAdmission: Error, CustomStringConvertible {
+    public let outcome: String
+    public var description: String { "admit_seat answered \(outcome); are the migrations applied?" }
+}
+
 /// What became of a seat request.
 public enum SeatOutcome: Equatable, Sendable {
     /// The seat is active: refreshed, or admitted.
@@ -95,24 +102,17 @@ public final class SeatStore {
             )
             SELECT (SELECT revoked FROM revocation) AS revoked, (SELECT count(*) FROM refreshed) AS refreshed
             """,
-        // The per-license lock that makes admission atomic: concurrent admissions to one
-        // license queue here, those to other licenses do not.
-        "lock_license": "SELECT 1 FROM licenses WHERE realm = $1 AND license_id = $2 FOR UPDATE",
-        "count_active": """
-            SELECT scope, count(*) AS rights, count(DISTINCT user_hash) AS users, count(DISTINCT computer_hash) AS hosts,
-                   coalesce(bool_or(user_hash = $4), false) AS user_present,
-                   coalesce(bool_or(computer_hash = $6), false) AS computer_present,
-                   coalesce(bool_or(user_hash = $4 AND instance_hash = $5), false) AS seat_present
-            FROM seats
-            WHERE realm = $1 AND license_id = $2 AND scope = ANY ($3::text[]) AND last_seen > now() - $7::interval
-            GROUP BY scope
-            """,
+        // Admission under the license's row lock, in one round trip (sql/004_admit_seat_function.sql).
         "admit_seat": """
-            INSERT INTO seats (realm, license_id, scope, user_hash, instance_hash, computer_hash, first_seen, last_seen)
-            SELECT $1, $2, scope, $4, $5, $6, now(), now() FROM unnest($3::text[]) AS scope
-            ON CONFLICT (realm, license_id, scope, user_hash, instance_hash) DO UPDATE SET
-                first_seen = CASE WHEN seats.last_seen > now() - $7::interval THEN seats.first_seen ELSE now() END,
-                last_seen = now(), computer_hash = EXCLUDED.computer_hash
+            SELECT outcome, refused_scope
+            FROM admit_seat($1, $2, $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7, $8, $9, $10::interval)
+            """,
+        // Active seats per requested scope, for the JSON answer.
+        "count_active": """
+            SELECT scope, count(*) AS rights, count(DISTINCT user_hash) AS users, count(DISTINCT computer_hash) AS hosts
+            FROM seats
+            WHERE realm = $1 AND license_id = $2 AND scope = ANY ($3::text[]) AND last_seen > now() - $4::interval
+            GROUP BY scope
             """,
         "release_seat": """
             DELETE FROM seats WHERE realm = $1 AND license_id = $2 AND user_hash = $3 AND instance_hash = $4
@@ -170,38 +170,31 @@ public final class SeatStore {
         if refreshed[0, "revoked"] == "t" { return .revoked }
         if refreshed[0, "refreshed"] == String(request.scopes.count) { return .seated }
 
-        // An admission is committed durably before the answer says valid.
-        let refusal = try connection.transaction(begin: "BEGIN; SET LOCAL synchronous_commit = on") {
-            () throws -> (reason: CheckReason, scope: String)? in
-            let locked = try connection.run("lock_license", [request.realm, request.licenseID])
-            guard locked.rows.count == 1 else { throw LicenseNotRegistered() }
-            let counts = try connection.run("count_active", [
-                request.realm, request.licenseID, scopeArray, request.userHash, request.instanceHash, request.computerHash, lease,
-            ])
-            for (name, limits) in request.scopes {
-                let row = counts.rows.firstIndex { $0[0] == name }
-                func number(_ column: String) -> Int { row.flatMap { Int(counts[$0, column] ?? "") } ?? 0 }
-                func flag(_ column: String) -> Bool { row.map { counts[$0, column] == "t" } ?? false }
-                let users = number("users") + (flag("user_present") ? 0 : 1)
-                let hosts = number("hosts") + (flag("computer_present") ? 0 : 1)
-                let rights = number("rights") + (flag("seat_present") ? 0 : 1)
-                if let limit = limits.users, users > limit { return (.users, name) }
-                if let limit = limits.hosts, hosts > limit { return (.hosts, name) }
-                if let limit = limits.rights, rights > limit { return (.rights, name) }
+        // An admission is committed durably before the answer says valid (the function sees to it).
+        let admitted = try connection.run("admit_seat", [
+            request.realm, request.licenseID, scopeArray, SQLArray.numbers(request.scopes.map(\.limits.users)),
+            SQLArray.numbers(request.scopes.map(\.limits.hosts)), SQLArray.numbers(request.scopes.map(\.limits.rights)),
+            request.userHash, request.instanceHash, request.computerHash, lease,
+        ])
+        switch admitted[0, "outcome"] {
+        case "admitted":
+            return .seated
+        case "unregistered":
+            throw LicenseNotRegistered()
+        case let reason?:
+            guard let refusal = CheckReason(rawValue: reason), let scope = admitted[0, "refused_scope"] else {
+                throw UnexpectedAdmission(outcome: reason)
             }
-            try connection.run("admit_seat", [
-                request.realm, request.licenseID, scopeArray, request.userHash, request.instanceHash, request.computerHash, lease,
-            ])
-            return nil
+            return .refused(refusal, scope: scope)
+        case nil:
+            throw UnexpectedAdmission(outcome: "no row")
         }
-        return refusal.map { .refused($0.reason, scope: $0.scope) } ?? .seated
     }
 
     /// Active seats per scope, for the JSON answer.
     public func usage(_ request: SeatRequest) throws -> [String: ScopeUsage] {
         let counts = try connection.run("count_active", [
-            request.realm, request.licenseID, SQLArray.text(request.scopes.map(\.name)), request.userHash,
-            request.instanceHash, request.computerHash, "\(leaseSeconds) seconds",
+            request.realm, request.licenseID, SQLArray.text(request.scopes.map(\.name)), "\(leaseSeconds) seconds",
         ])
         var usage: [String: ScopeUsage] = [:]
         for row in counts.rows.indices {

@@ -223,6 +223,23 @@ struct ServiceTests {
         }
     }
 
+    @Test("an admission commits synchronously on a connection that commits asynchronously; a huge limit is no limit")
+    func admissionIsDurable() throws {
+        let id = uniqueID("D")
+        let key = try issue(["id=" + id, "users=9223372036854775807"])
+        #expect(try answer(try code(key, user: "durable-user-1")) == "valid")
+        // The pool's connections commit asynchronously; admit_seat turns synchronous commit on
+        // for its own transaction, which SHOW sees at the end of that same transaction.
+        let result = try stack.sql("""
+            SET synchronous_commit = off;
+            SELECT outcome FROM admit_seat('default', '\(id)', '{""}', '{9223372036854775807}', '{NULL}', '{NULL}',
+                                           '\\x01', '\\x01', '\\x01', '1 day');
+            SHOW synchronous_commit;
+            """)
+        #expect(result.split(separator: "\n").map(String.init) == ["admitted", "on"])
+        #expect(try stack.sql("SELECT count(*) FROM seats WHERE license_id = '\(id)'") == "2")
+    }
+
     @Test("realms: a key of realm b is unknown-issuer at realm default's domain and valid at its own")
     func realms() throws {
         let key = try issue(["users=5"], realm: "b")

@@ -143,10 +143,8 @@ public final class PostgresConnection {
 
 extension PostgresConnection {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    /// `begin` may add settings of the transaction (`BEGIN; SET LOCAL …`), sent in the same
-    /// round trip.
-    public func transaction<T>(begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
-        try execute(begin)
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
         do {
             let value = try body()
             try execute("COMMIT")

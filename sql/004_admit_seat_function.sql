@@ -27,9 +27,12 @@ BEGIN
         outcome := 'unregistered';
         RETURN;
     END IF;
-    -- Rule 10, in its order: users, then hosts, then rights, in the first scope without room.
-    -- Only the limits a key sets are counted, and at most one past the limit (LIMIT NULL: all,
-    -- for a limit of 2^63-1), so a check costs no more than its limit, whatever the seats.
+    -- Rule 9: with the new seat, each scope's active users, hosts and rights stay within its
+    -- limits; the first scope without room, and in it the first of users, hosts, rights, gives
+    -- the reason. Only the limits a key sets are counted, and at most one past the limit
+    -- (LIMIT NULL: all, for a limit of 2^63-1), so a check costs no more than its limits,
+    -- whatever the seats. The new seat adds a user, computer or instance only when none is
+    -- active yet. (Three statements, not one CASE over all three: that measured 10-20 % slower.)
     FOR scope_number IN 1 .. cardinality(scopes) LOOP
         scope_name := scopes[scope_number];
         users_limit := users_limits[scope_number];

@@ -64,8 +64,9 @@ final class UsageRecorder: Sendable {
                     connection = opened
                 }
                 let dayChanged = lastDay != Self.utcDay()
+                let fullRollUpDue = lastFullRollUp.map { -$0.timeIntervalSinceNow > Self.fullRollUpInterval } ?? true
                 // Stopping rolls up only what this pool touched: a stop must stay quick.
-                let full = !stopping && (dayChanged || lastFullRollUp.map { -$0.timeIntervalSinceNow > Self.fullRollUpInterval } ?? true)
+                let full = !stopping && (dayChanged || fullRollUpDue)
                 try record(on: connection!, dayChanged: dayChanged, full: full)
                 lastDay = Self.utcDay()
                 if full { lastFullRollUp = Date() }

@@ -116,6 +116,15 @@ struct ServiceTests {
             let json = try check(second, json: true)
             #expect(json.body.contains("\"reason\": \"\(limit)\""))
         }
+        // A seat that adds no user (users=1: the same user's second instance) or no computer
+        // (hosts=1: a second user on the same computer) is admitted.
+        let oneUser = try issue(["id=" + uniqueID("L"), "users=1"])
+        #expect(try answer(try code(oneUser, user: "first-user", instance: "instance-1")) == "valid")
+        #expect(try answer(try code(oneUser, user: "first-user", instance: "instance-2")) == "valid")
+        let oneHost = try issue(["id=" + uniqueID("L"), "hosts=1"])
+        #expect(try answer(try code(oneHost, user: "first-user", system: "Eth_1")) == "valid")
+        #expect(try answer(try code(oneHost, user: "second-user", system: "Eth_1")) == "valid")
+        #expect(try answer(try code(oneHost, user: "third-user", system: "Eth_2")) == "invalid hosts")
     }
 
     @Test("a key seen with a valid signature is registered, also when refused; a bad signature leaves no trace")

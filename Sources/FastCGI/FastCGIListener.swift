@@ -71,8 +71,18 @@ public struct FastCGIListener: Sendable {
 /// libfcgi failed.
 public struct FastCGIError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    /// The `errno` of the failed call, when it set one.
+    public let errno: Int32?
 
-    public init(_ description: String) {
+    public init(_ description: String, errno: Int32? = nil) {
         self.description = description
+        self.errno = errno
+    }
+
+    /// Whether the listening socket itself is gone (closed, or no longer listening): accepting
+    /// again cannot succeed.
+    public var meansListenerLost: Bool {
+        guard let errno else { return false }
+        return errno == EBADF || errno == ENOTSOCK || errno == EINVAL
     }
 }

@@ -24,9 +24,15 @@ public final class FastCGIRequest {
         request.deallocate()
     }
 
-    /// Waits for the next request; false when the listener was shut down (or failed).
-    public func accept() -> Bool {
-        FCGX_Accept_r(request) >= 0
+    /// Waits for the next request. Throws when libfcgi's accept fails, with the `errno` it
+    /// returns (EINVAL once the listener is shut down, EMFILE when out of descriptors, …).
+    public func accept() throws(FastCGIError) {
+        let result = FCGX_Accept_r(request)
+        guard result >= 0 else {
+            // FCGX_Accept_r returns -errno, or -9999 when errno was not set.
+            let code = result == -9999 ? 0 : -result
+            throw FastCGIError("accept failed: " + (code == 0 ? "unknown error" : String(cString: strerror(code))), errno: code)
+        }
     }
 
     /// A CGI parameter (`REQUEST_METHOD`, `LICENSE_REALM`, …) of the current request.

@@ -45,6 +45,8 @@ public struct LicenseClient: Sendable {
     public let domain: String
     public let system: String?
     public let options: [String]
+    /// The product this program is: the server refuses a key for another product (`.invalid(.product)`).
+    public let product: String?
     /// Where the user ID is kept.
     public let userIDFile: String
     private let http: HTTPSClient
@@ -56,18 +58,20 @@ public struct LicenseClient: Sendable {
     ///   - domain: the host name (or IP literal) the program works on.
     ///   - system: this computer's system ID, for keys bound to system IDs.
     ///   - options: the options this start needs.
+    ///   - product: the product this program is, so that a key for another product is refused.
     ///   - userIDFile: where the user ID is kept (made on first use, mode 0600).
     ///   - caFile: PEM certificates to trust instead of the system's.
     ///   - timeout: the longest a check may take, connecting included.
     public init(serverURL: String, keyLine: String, revision: String, domain: String, system: String? = nil,
-                options: [String] = [], userIDFile: String = UserIDFile.defaultPath, caFile: String? = nil,
-                timeout: Duration = .seconds(5)) throws(LicenseClientError) {
+                options: [String] = [], product: String? = nil, userIDFile: String = UserIDFile.defaultPath,
+                caFile: String? = nil, timeout: Duration = .seconds(5)) throws(LicenseClientError) {
         server = try ServerAddress(url: serverURL)
         self.keyLine = keyLine
         self.revision = revision
         self.domain = domain
         self.system = system
         self.options = options
+        self.product = product
         self.userIDFile = userIDFile
         do {
             http = HTTPSClient(context: try TLSContext(caFile: caFile), timeout: timeout)
@@ -80,8 +84,8 @@ public struct LicenseClient: Sendable {
 
     /// The same, the key read from a key file (its first non-comment line).
     public init(serverURL: String, keyFile: String, revision: String, domain: String, system: String? = nil,
-                options: [String] = [], userIDFile: String = UserIDFile.defaultPath, caFile: String? = nil,
-                timeout: Duration = .seconds(5)) throws(LicenseClientError) {
+                options: [String] = [], product: String? = nil, userIDFile: String = UserIDFile.defaultPath,
+                caFile: String? = nil, timeout: Duration = .seconds(5)) throws(LicenseClientError) {
         guard let data = FileManager.default.contents(atPath: keyFile) else {
             throw LicenseClientError(.configuration, "cannot read key file \(keyFile)")
         }
@@ -92,7 +96,7 @@ public struct LicenseClient: Sendable {
             throw LicenseClientError(.configuration, "\(keyFile): \(error)")
         }
         try self.init(serverURL: serverURL, keyLine: keyLine, revision: revision, domain: domain, system: system,
-                      options: options, userIDFile: userIDFile, caFile: caFile, timeout: timeout)
+                      options: options, product: product, userIDFile: userIDFile, caFile: caFile, timeout: timeout)
     }
 
     /// A new random instance ID, for a program that counts its running instances (`rights`):
@@ -178,7 +182,7 @@ public struct LicenseClient: Sendable {
     private func code(userID: String, instance: String?) throws(LicenseClientError) -> StartupCode {
         do {
             return try StartupCode(keyLine: keyLine, revision: revision, userID: userID, domain: domain, system: system,
-                                   instance: instance, options: options)
+                                   instance: instance, options: options, product: product)
         } catch {
             throw LicenseClientError(.configuration, error.message)
         }

@@ -56,7 +56,7 @@ public final class CheckService {
             guard request.method == "GET" || request.method == "HEAD" else {
                 return .text(405, "method not allowed", headers: [("Allow", "GET, HEAD")])
             }
-            return store.isHealthy() ? .text(200, "ok") : .text(503, "database unavailable", headers: [("Retry-After", "5")])
+            return store.isHealthy() ? .text(200, "ok") : Self.unavailableResponse
         default:
             return .text(404, "not found")
         }
@@ -121,31 +121,40 @@ public final class CheckService {
         }
         let authentication = configuration.keyCache.authenticate(
             keyLine: code.keyLine, realm: realm, issuers: configuration.realms.issuers(of: realm))
-        guard case .valid(let key) = authentication.decision else {
-            let reason = authentication.decision.reason!
+        let key: LicenseKey
+        switch authentication.decision {
+        case .valid(let verified):
+            key = verified
+        case .invalid(let reason, let parsed):
             if !release { configuration.usage.recordUnverifiedDenial(realm: realm, reason: reason, day: configuration.today()) }
-            return invalid(reason, key: authentication.decision.key, json: wantsJSON)
+            return invalid(reason, key: parsed, json: wantsJSON)
         }
-        let licenseID = authentication.licenseID
+        let license = LicenseIdentity(realm: realm, key: key, id: authentication.licenseID)
+        let fingerprint = authentication.fingerprint
         do {
             func register() throws {
-                try store.register(key, realm: realm, licenseID: licenseID, fingerprint: authentication.fingerprint)
-                configuration.registrations.registered(realm: realm, fingerprint: authentication.fingerprint)
+                try store.register(key, as: license, fingerprint: fingerprint)
+                configuration.registrations.registered(realm: realm, fingerprint: fingerprint)
             }
-            if configuration.registrations.needsRegistration(realm: realm, fingerprint: authentication.fingerprint) {
+            if configuration.registrations.needsRegistration(realm: realm, fingerprint: fingerprint) {
                 try register()
             }
+            let userHash = configuration.secret.hash(.user, code.userID)
+            let instanceHash = configuration.secret.hash(.instance, code.effectiveInstance)
             if release {
-                if try store.isRevoked(realm: realm, licenseID: licenseID) { return invalid(.revoked, key: key, json: wantsJSON) }
-                try store.release(realm: realm, licenseID: licenseID,
-                                  userHash: configuration.secret.hash(.user, code.userID),
-                                  instanceHash: configuration.secret.hash(.instance, code.effectiveInstance))
+                if try store.isRevoked(license, fingerprint: fingerprint) { return invalid(.revoked, key: key, json: wantsJSON) }
+                try store.release(license, userHash: userHash, instanceHash: instanceHash)
                 return .text(200, "released")
             }
             let today = configuration.today()
             func count(scopes: [String], refusal: (reason: CheckReason, scope: String)?) {
-                configuration.usage.recordCheck(realm: realm, licenseID: licenseID, scopes: scopes, domain: code.domain.description.lowercased(),
-                                                revision: code.revision.text, refusal: refusal, day: today)
+                // Domains and revisions only of starts that passed rules 3-6: a refused key's
+                // client names nothing a report should keep (and an attacker could vary it).
+                let client = refusal.map { $0.reason.isAfterRuleSix } ?? true
+                configuration.usage.recordCheck(
+                    license: license, scopes: scopes,
+                    client: client ? (domain: code.domain.description.lowercased(), revision: code.revision.text) : nil,
+                    refusal: refusal, day: today)
             }
             func refuse(_ reason: CheckReason) -> ServiceResponse {
                 count(scopes: [SeatStore.baseScope], refusal: (reason, SeatStore.baseScope))
@@ -155,15 +164,16 @@ public final class CheckService {
             // for it; a start that passes learns it from the statement that refreshes its seat.
             if let reason = LicenseCheck.evaluate(key, code: code, origin: request.origin, isRevoked: false,
                                                   serverSystemID: configuration.serverSystemID, today: today) {
-                return refuse(try store.isRevoked(realm: realm, licenseID: licenseID) ? .revoked : reason)
+                return refuse(try store.isRevoked(license, fingerprint: fingerprint) ? .revoked : reason)
             }
+            // Rule 8 passed, so every requested option is in the key.
+            let optionScopes = key.options.filter { code.options.contains($0.name) }
             let seatRequest = SeatRequest(
-                realm: realm, licenseID: licenseID,
-                scopes: [(SeatStore.baseScope, key.baseLimits)] + code.options.map { name in
-                    (name, key.terms.option(named: name)!.limits)
+                license: license, fingerprint: fingerprint,
+                scopes: [(SeatStore.baseScope, key.baseLimits)] + code.options.compactMap { name in
+                    optionScopes.first { $0.name == name }.map { (name, $0.limits) }
                 },
-                userHash: configuration.secret.hash(.user, code.userID),
-                instanceHash: configuration.secret.hash(.instance, code.effectiveInstance),
+                userHash: userHash, instanceHash: instanceHash,
                 computerHash: configuration.secret.hash(.computer, code.effectiveComputer))
             let outcome: SeatOutcome
             do {
@@ -185,11 +195,30 @@ public final class CheckService {
             guard wantsJSON else { return .text(200, "valid") }
             return .json(AnswerJSON.render(reason: nil, key: key, scopes: seatRequest.scopes, usage: try store.usage(seatRequest)))
         } catch {
-            // The error names statements and SQLSTATEs, never parameters: no ID reaches the log.
-            configuration.logger.error("database unavailable", metadata: ["error": "\(error)", "realm": "\(realm)"])
-            return .text(503, "database unavailable; skip the check and try again later", headers: [("Retry-After", "5")])
+            return unavailable(error, realm: realm)
         }
     }
+
+    /// The 503 of SPEC §3 for any failure after the key check: clients skip and retry later.
+    /// The log tells an unavailable or busy database from a fault (a missing table, a privilege,
+    /// an answer the migrations should not give), which needs a person, not a retry. The error
+    /// names statements and SQLSTATEs, never parameters: no ID reaches the log.
+    private func unavailable(_ error: any Error, realm: String) -> ServiceResponse {
+        if let error = error as? PostgresError, error.kind != .fault {
+            configuration.logger.error("database unavailable", metadata: [
+                "kind": "\(error.kind.rawValue)", "error": "\(error)", "realm": "\(realm)",
+            ])
+        } else {
+            configuration.logger.error("database fault", metadata: [
+                "sqlstate": "\((error as? PostgresError)?.code?.rawValue ?? "none")", "error": "\(error)", "realm": "\(realm)",
+            ])
+        }
+        return Self.unavailableResponse
+    }
+
+    /// What a check answers while the database cannot serve it.
+    public static let unavailableResponse = ServiceResponse.text(
+        503, "database unavailable; skip the check and try again later", headers: [("Retry-After", "5")])
 
     private func invalid(_ reason: CheckReason, key: LicenseKey?, json: Bool, usage: [String: ScopeUsage]? = nil,
                          scopes: [(name: String, limits: LicenseTerms.Limits)]? = nil) -> ServiceResponse {

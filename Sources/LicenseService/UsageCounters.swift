@@ -8,22 +8,19 @@ import Synchronization
 /// so history costs a check no statement (SPEC's reports, sql/002_usage_history.sql).
 public final class UsageCounters: Sendable {
     struct ScopeDay: Hashable {
-        let realm: String
-        let licenseID: String
+        let license: LicenseIdentity
         let scope: String
         let day: String
     }
 
     struct DenialDay: Hashable {
-        let realm: String
-        let licenseID: String
+        let license: LicenseIdentity
         let day: String
         let reason: String
     }
 
     struct Client: Hashable {
-        let realm: String
-        let licenseID: String
+        let license: LicenseIdentity
         let domain: String
         let revision: String
     }
@@ -34,11 +31,17 @@ public final class UsageCounters: Sendable {
         var checks: Int
     }
 
+    /// The most domain and revision pairs one license adds to a batch; the database keeps at
+    /// most as many new ones per license and day (sql/007), so more would only cost memory.
+    static let clientsPerLicense = 100
+
     /// One flush's worth of counts.
     public struct Batch: Sendable {
         var scopes: [ScopeDay: (checks: Int, denials: Int)] = [:]
         var denials: [DenialDay: Int] = [:]
         var clients: [Client: ClientSeen] = [:]
+        /// How many entries of `clients` each license has.
+        var clientCounts: [LicenseIdentity: Int] = [:]
 
         public var isEmpty: Bool { scopes.isEmpty && denials.isEmpty && clients.isEmpty }
 
@@ -55,35 +58,56 @@ public final class UsageCounters: Sendable {
                                               checks: current.checks + value.checks)
                 } else {
                     clients[key] = value
+                    clientCounts[key.license, default: 0] += 1
                 }
             }
         }
 
-        /// The scopes this batch counted checks in, as the realm, license and scope arrays of
-        /// `record_usage`: only they can have new users or peaks to roll up.
+        /// Counts a check from `domain` and `revision`, unless the license has its share of new ones.
+        mutating func addClient(_ client: Client, at now: Date) {
+            if var seen = clients[client] {
+                seen.last = now
+                seen.checks += 1
+                clients[client] = seen
+            } else if clientCounts[client.license, default: 0] < UsageCounters.clientsPerLicense {
+                clients[client] = ClientSeen(first: now, last: now, checks: 1)
+                clientCounts[client.license, default: 0] += 1
+            }
+        }
+
+        /// The scopes this batch counted checks in, as the realm, issuer, product, license and
+        /// scope arrays of `record_usage`: only they can have new users or peaks to roll up.
         public var touchedScopeArguments: [String?] {
             let keys = Array(scopes.keys)
-            return [SQLArray.text(keys.map(\.realm)), SQLArray.text(keys.map(\.licenseID)), SQLArray.text(keys.map(\.scope))]
+            return Self.licenseArrays(keys.map(\.license)) + [SQLArray.text(keys.map(\.scope))]
         }
 
         /// The arguments of `add_usage_counts`, as PostgreSQL array literals.
         public var arguments: [String?] {
             let scopeKeys = Array(scopes.keys)
             let denialKeys = Array(denials.keys)
-            let clientKeys = Array(clients.keys)
+            let clientEntries = Array(clients)
             let timestamp = ISO8601DateFormatter()
             timestamp.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            return [
-                SQLArray.text(scopeKeys.map(\.realm)), SQLArray.text(scopeKeys.map(\.licenseID)), SQLArray.text(scopeKeys.map(\.scope)),
-                SQLArray.text(scopeKeys.map(\.day)), SQLArray.text(scopeKeys.map { String(scopes[$0]!.checks) }),
-                SQLArray.text(scopeKeys.map { String(scopes[$0]!.denials) }),
-                SQLArray.text(denialKeys.map(\.realm)), SQLArray.text(denialKeys.map(\.licenseID)), SQLArray.text(denialKeys.map(\.day)),
-                SQLArray.text(denialKeys.map(\.reason)), SQLArray.text(denialKeys.map { String(denials[$0]!) }),
-                SQLArray.text(clientKeys.map(\.realm)), SQLArray.text(clientKeys.map(\.licenseID)), SQLArray.text(clientKeys.map(\.domain)),
-                SQLArray.text(clientKeys.map(\.revision)), SQLArray.text(clientKeys.map { timestamp.string(from: clients[$0]!.first) }),
-                SQLArray.text(clientKeys.map { timestamp.string(from: clients[$0]!.last) }),
-                SQLArray.text(clientKeys.map { String(clients[$0]!.checks) }),
+            let scopeCounts = scopeKeys.map { scopes[$0] ?? (0, 0) }
+            return Self.licenseArrays(scopeKeys.map(\.license)) + [
+                SQLArray.text(scopeKeys.map(\.scope)), SQLArray.text(scopeKeys.map(\.day)),
+                SQLArray.text(scopeCounts.map { String($0.checks) }), SQLArray.text(scopeCounts.map { String($0.denials) }),
+            ] + Self.licenseArrays(denialKeys.map(\.license)) + [
+                SQLArray.text(denialKeys.map(\.day)), SQLArray.text(denialKeys.map(\.reason)),
+                SQLArray.text(denialKeys.map { String(denials[$0] ?? 0) }),
+            ] + Self.licenseArrays(clientEntries.map(\.key.license)) + [
+                SQLArray.text(clientEntries.map(\.key.domain)), SQLArray.text(clientEntries.map(\.key.revision)),
+                SQLArray.text(clientEntries.map { timestamp.string(from: $0.value.first) }),
+                SQLArray.text(clientEntries.map { timestamp.string(from: $0.value.last) }),
+                SQLArray.text(clientEntries.map { String($0.value.checks) }),
             ]
+        }
+
+        /// The realm, issuer, product and id arrays of a list of licenses.
+        private static func licenseArrays(_ licenses: [LicenseIdentity]) -> [String?] {
+            [SQLArray.text(licenses.map(\.realm)), SQLArray.text(licenses.map(\.issuer)),
+             SQLArray.text(licenses.map(\.product)), SQLArray.text(licenses.map(\.id))]
         }
     }
 
@@ -95,26 +119,22 @@ public final class UsageCounters: Sendable {
     public init() {}
 
     /// Counts a check whose key verified: one check in each requested scope; a refusal also as
-    /// a denial, in the scope that lacked room (limits) or the base scope (anything else).
-    public func recordCheck(realm: String, licenseID: String, scopes: [String], domain: String, revision: String,
+    /// a denial, in the scope that lacked room (limits) or the base scope (anything else); and
+    /// the client's domain and revision, when given.
+    public func recordCheck(license: LicenseIdentity, scopes: [String], client: (domain: String, revision: String)?,
                             refusal: (reason: CheckReason, scope: String)?, day: LicenseDate, at now: Date = Date()) {
         let dayText = day.description
         pending.withCurrentShard { batch in
             for scope in scopes {
-                let key = ScopeDay(realm: realm, licenseID: licenseID, scope: scope, day: dayText)
+                let key = ScopeDay(license: license, scope: scope, day: dayText)
                 let current = batch.scopes[key] ?? (0, 0)
                 batch.scopes[key] = (current.checks + 1, current.denials + (refusal?.scope == scope ? 1 : 0))
             }
             if let refusal {
-                batch.denials[DenialDay(realm: realm, licenseID: licenseID, day: dayText, reason: refusal.reason.rawValue), default: 0] += 1
+                batch.denials[DenialDay(license: license, day: dayText, reason: refusal.reason.rawValue), default: 0] += 1
             }
-            let client = Client(realm: realm, licenseID: licenseID, domain: domain, revision: revision)
-            if var seen = batch.clients[client] {
-                seen.last = now
-                seen.checks += 1
-                batch.clients[client] = seen
-            } else {
-                batch.clients[client] = ClientSeen(first: now, last: now, checks: 1)
+            if let client {
+                batch.addClient(Client(license: license, domain: client.domain, revision: client.revision), at: now)
             }
         }
     }
@@ -122,7 +142,8 @@ public final class UsageCounters: Sendable {
     /// Counts a key refused before its signature verified; it names no license one can trust.
     public func recordUnverifiedDenial(realm: String, reason: CheckReason, day: LicenseDate) {
         pending.withCurrentShard { batch in
-            batch.denials[DenialDay(realm: realm, licenseID: "", day: day.description, reason: reason.rawValue), default: 0] += 1
+            let key = DenialDay(license: .unverified(realm: realm), day: day.description, reason: reason.rawValue)
+            batch.denials[key, default: 0] += 1
         }
     }
 

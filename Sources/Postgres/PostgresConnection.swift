@@ -100,7 +100,8 @@ public final class PostgresConnection {
     /// server restarted) is only noticed by the next statement: that statement reconnects
     /// and is sent once more. Only outside a transaction, where each statement commits on its
     /// own, so sending it again is safe for the idempotent statements this project runs; inside
-    /// one, the error goes to the caller, whose transaction is lost anyway.
+    /// one, the error goes to the caller, whose transaction is lost anyway. A fault (a privilege,
+    /// a missing table) is never retried: the connection is fine and the statement would fail again.
     @discardableResult
     private func perform(_ call: (OpaquePointer) -> OpaquePointer?) throws(PostgresError) -> PostgresRows {
         try reconnectIfNeeded()
@@ -109,7 +110,7 @@ public final class PostgresConnection {
         do {
             return try check(call(handle), handle)
         } catch {
-            guard wasIdle, PQstatus(handle) == CONNECTION_BAD else { throw error }
+            guard wasIdle, error.kind == .unavailable, PQstatus(handle) == CONNECTION_BAD else { throw error }
             try connect()
             guard let fresh = self.handle else { throw error }
             return try check(call(fresh), fresh)

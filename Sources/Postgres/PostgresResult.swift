@@ -23,11 +23,18 @@ public struct PostgresRows: Sendable {
         affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
-    /// The value of `column` in row `row`.
+    /// The value of `column` in row `row` (nil for SQL NULL). A row or column the statement
+    /// did not return is an error, not a trap: the schema and this code disagree, and a request
+    /// must not kill the pool for it.
     public subscript(row: Int, column: String) -> String? {
-        guard let index = columns.firstIndex(of: column) else {
-            preconditionFailure("no column \(column) in \(columns)")
+        get throws(PostgresError) {
+            guard let index = columns.firstIndex(of: column) else {
+                throw PostgresError(code: nil, kind: .fault, message: "the result has no column \(column) (it has \(columns))")
+            }
+            guard rows.indices.contains(row) else {
+                throw PostgresError(code: nil, kind: .fault, message: "the result has no row \(row) (it has \(rows.count))")
+            }
+            return rows[row][index]
         }
-        return rows[row][index]
     }
 }

@@ -59,8 +59,8 @@ struct LicenseServer: ParsableCommand {
         let workerCount = workerText.map { Int($0) ?? 0 } ?? 2 * ProcessInfo.processInfo.activeProcessorCount
         guard (1...1024).contains(workerCount) else { throw ValidationError("--workers must be 1 to 1024") }
         let leaseText = setting(lease, "LICENSE_LEASE") ?? "24h"
-        guard let leaseSeconds = DurationText.seconds(leaseText) else {
-            throw ValidationError("--lease must be a number and a unit: 90s, 15m, 24h, 400d")
+        guard let leaseSeconds = DurationText.seconds(leaseText), leaseSeconds <= 3650 * 86_400 else {
+            throw ValidationError("--lease must be a number and a unit, at most 3650d: 90s, 15m, 24h, 400d")
         }
         let levelText = setting(logLevel, "LICENSE_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText) else { throw ValidationError("--log-level must be error, warning, info or debug") }
@@ -98,7 +98,7 @@ struct LicenseServer: ParsableCommand {
 
         let listener = try FastCGIListener(address: socket, group: group)
         let pool = WorkerPool(count: workerCount, listener: listener, configuration: configuration,
-                              conninfo: database, leaseSeconds: leaseSeconds, logger: logger)
+                              conninfo: database, logger: logger)
         pool.start()
         let recorder = UsageRecorder(counters: configuration.usage, conninfo: database, leaseSeconds: leaseSeconds, logger: logger)
         recorder.start()
@@ -110,12 +110,12 @@ struct LicenseServer: ParsableCommand {
         var received: Int32 = 0
         sigwait(&stopSignals, &received)
         logger.info("stopping: finishing requests in flight", metadata: ["signal": "\(received)"])
-        listener.stopAccepting()
+        pool.stopAccepting()
         let finished = pool.waitUntilStopped(timeout: 7)
         listener.close()
         if !finished { logger.error("workers still busy after 7 seconds; exiting anyway") }
         if !recorder.stop(timeout: 2) { logger.error("usage counts of the last minute not written") }
         logger.info("stopped")
-        Foundation.exit(0)
+        Foundation.exit(pool.listenerWasLost ? 1 : 0)
     }
 }

@@ -45,29 +45,20 @@ final class UsageRecorder: Sendable {
     }
 
     private func run() {
-        var connection: PostgresConnection?
+        // Connected at once, so that this pool's lease is the database's from its start.
+        var connection = try? open()
         var lastDay = Self.utcDay()
         var lastFullRollUp: Date?
         while true {
             let stopping = stopRequested.wait(timeout: .now() + interval) == .success
             do {
-                if connection == nil {
-                    let opened = try PostgresConnection(conninfo: conninfo, setupStatements: [
-                        // A full roll-up reads every seat of the month; no worker waits for it.
-                        "SET statement_timeout = '5min'", "SET lock_timeout = '5s'", "SET TimeZone = 'UTC'",
-                    ])
-                    // Reports need the lease to tell active seats; every pool states its own.
-                    try opened.execute("""
-                        INSERT INTO service_settings (name, value) VALUES ('lease', $1)
-                        ON CONFLICT (name) DO UPDATE SET value = excluded.value
-                        """, ["\(leaseSeconds) seconds"])
-                    connection = opened
-                }
+                let current = try connection ?? open()
+                connection = current
                 let dayChanged = lastDay != Self.utcDay()
                 let fullRollUpDue = lastFullRollUp.map { -$0.timeIntervalSinceNow > Self.fullRollUpInterval } ?? true
                 // Stopping rolls up only what this pool touched: a stop must stay quick.
                 let full = !stopping && (dayChanged || fullRollUpDue)
-                try record(on: connection!, dayChanged: dayChanged, full: full)
+                try record(on: current, dayChanged: dayChanged, full: full)
                 lastDay = Self.utcDay()
                 if full { lastFullRollUp = Date() }
             } catch {
@@ -80,11 +71,35 @@ final class UsageRecorder: Sendable {
         }
     }
 
+    /// A connection of its own, after writing this pool's lease to the database.
+    private func open() throws -> PostgresConnection {
+        do {
+            let connection = try PostgresConnection(conninfo: conninfo, setupStatements: [
+                // A full roll-up reads every seat of the month; no worker waits for it.
+                "SET statement_timeout = '5min'", "SET lock_timeout = '5s'", "SET TimeZone = 'UTC'",
+            ])
+            // The lease lives in the database (sql/005), where every pool's statements and the
+            // reports read it; this pool's --lease replaces what was there.
+            let lease = "\(leaseSeconds) seconds"
+            let previous = try connection.execute(
+                "SELECT previous_seat_lease, previous_seat_lease = $1::interval AS same FROM set_leases($1::interval)", [lease])
+            if try previous[0, "same"] == "f" {
+                let was = try previous[0, "previous_seat_lease"] ?? ""
+                logger.warning("this pool's --lease replaced another in the database; pools on one database share one lease",
+                               metadata: ["was": "\(was)", "now": "\(lease)"])
+            }
+            return connection
+        } catch {
+            logger.error("the lease and usage history wait for the database", metadata: ["error": "\(error)"])
+            throw error
+        }
+    }
+
     private func record(on connection: PostgresConnection, dayChanged: Bool, full: Bool) throws {
         let batch = counters.takeBatch()
         if !batch.isEmpty {
             do {
-                try connection.execute("SELECT add_usage_counts(" + (1...18).map { "$\($0)" }.joined(separator: ", ") + ")",
+                try connection.execute("SELECT add_usage_counts(" + (1...24).map { "$\($0)" }.joined(separator: ", ") + ")",
                                        batch.arguments)
             } catch {
                 counters.putBack(batch)
@@ -98,7 +113,7 @@ final class UsageRecorder: Sendable {
         if full {
             try connection.execute("SELECT record_usage(now())")
         } else if !batch.isEmpty {
-            try connection.execute("SELECT record_usage(now(), $1, $2, $3)", batch.touchedScopeArguments)
+            try connection.execute("SELECT record_usage(now(), $1, $2, $3, $4, $5)", batch.touchedScopeArguments)
         }
     }
 

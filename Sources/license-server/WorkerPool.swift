@@ -3,6 +3,7 @@ import Foundation
 import LicenseService
 import Logging
 import Postgres
+import Synchronization
 
 /// The fixed pool of worker threads. libfcgi's `FCGX_Accept_r` blocks a kernel thread, so
 /// each worker is a dedicated thread with its own `FCGX_Request` and its own PostgreSQL
@@ -12,18 +13,31 @@ final class WorkerPool: Sendable {
     private let listener: FastCGIListener
     private let configuration: CheckService.Configuration
     private let conninfo: String
-    private let leaseSeconds: Int
     private let logger: Logger
     private let running = DispatchGroup()
+    /// Set before the listener is shut down, so that a worker tells a stop from a failure.
+    private let stopping = Atomic<Bool>(false)
+    private let lostListener = Atomic<Bool>(false)
 
-    init(count: Int, listener: FastCGIListener, configuration: CheckService.Configuration, conninfo: String,
-         leaseSeconds: Int, logger: Logger) {
+    /// How long a worker waits before accepting again after accept failed: doubling from the
+    /// first to the longest, in milliseconds, and back to the first after an accept succeeds.
+    static let acceptBackoff = (first: 10, longest: 1000)
+
+    init(count: Int, listener: FastCGIListener, configuration: CheckService.Configuration, conninfo: String, logger: Logger) {
         self.count = count
         self.listener = listener
         self.configuration = configuration
         self.conninfo = conninfo
-        self.leaseSeconds = leaseSeconds
         self.logger = logger
+    }
+
+    /// Whether a worker found the listening socket gone; the process then stops and exits non-zero.
+    var listenerWasLost: Bool { lostListener.load(ordering: .acquiring) }
+
+    /// Wakes every worker blocked in accept so that it stops; requests in flight finish.
+    func stopAccepting() {
+        stopping.store(true, ordering: .releasing)
+        listener.stopAccepting()
     }
 
     func start() {
@@ -57,14 +71,34 @@ final class WorkerPool: Sendable {
                 return
             }
             var service: CheckService?
-            while request.accept() {
+            var backoff = WorkerPool.acceptBackoff.first
+            while true {
+                do {
+                    try request.accept()
+                    backoff = WorkerPool.acceptBackoff.first
+                } catch {
+                    if pool.stopping.load(ordering: .acquiring) { return }
+                    if error.meansListenerLost {
+                        pool.logger.critical("the listening socket is gone; stopping so that a supervisor restarts the pool",
+                                             metadata: ["worker": "\(index)", "error": "\(error)"])
+                        // The main thread waits for this signal and stops the pool as on SIGTERM.
+                        if !pool.lostListener.exchange(true, ordering: .acquiringAndReleasing) { kill(getpid(), SIGTERM) }
+                        return
+                    }
+                    // Out of descriptors or memory, say: the pool must not shrink for it.
+                    pool.logger.error("accept failed; accepting again", metadata: [
+                        "worker": "\(index)", "error": "\(error)", "retry_in_ms": "\(backoff)",
+                    ])
+                    usleep(useconds_t(backoff * 1000))
+                    backoff = min(backoff * 2, WorkerPool.acceptBackoff.longest)
+                    continue
+                }
                 let started = DispatchTime.now()
                 if service == nil { service = connect() }
                 let serviceRequest = read(request)
                 let response: ServiceResponse
                 if let serviceRequest {
-                    response = service?.respond(to: serviceRequest)
-                        ?? .text(503, "database unavailable; skip the check and try again later", headers: [("Retry-After", "5")])
+                    response = service?.respond(to: serviceRequest) ?? CheckService.unavailableResponse
                 } else {
                     response = .text(413, "request body too large")
                 }
@@ -87,7 +121,7 @@ final class WorkerPool: Sendable {
                     "SET statement_timeout = '3s'", "SET lock_timeout = '2s'",
                     "SET idle_in_transaction_session_timeout = '10s'", "SET synchronous_commit = off",
                 ])
-                let store = try SeatStore(connection: connection, leaseSeconds: pool.leaseSeconds)
+                let store = try SeatStore(connection: connection)
                 return CheckService(configuration: pool.configuration, store: store)
             } catch {
                 pool.logger.error("database unavailable", metadata: ["worker": "\(index)", "error": "\(error)"])

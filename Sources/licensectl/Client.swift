@@ -24,7 +24,7 @@ struct ClientOptions: ParsableArguments {
         do {
             return try LicenseClient(
                 serverURL: server, keyFile: code.keyFile, revision: code.revision, domain: code.domain, system: code.system,
-                options: code.optionList,
+                options: code.optionList, product: code.product,
                 userIDFile: userIDFile ?? UserIDFile.defaultPath, caFile: cacert, timeout: .milliseconds(Int(timeout * 1000)))
         } catch {
             throw CommandError(error.message)

@@ -21,6 +21,9 @@ struct CodeOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The options this start needs, comma-separated.", valueName: "A,B"))
     var options: String?
 
+    @Option(name: .long, help: ArgumentHelp("The product the program is; a key for another product is refused.", valueName: "P"))
+    var product: String?
+
     /// `--options` as a list; empty names stay, so that the code's own check reports them.
     var optionList: [String] {
         options.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
@@ -42,7 +45,7 @@ extension Licensectl {
             do {
                 let startupCode = try StartupCode(
                     keyLine: keyLine, revision: code.revision, userID: userID, domain: code.domain, system: code.system,
-                    instance: code.instance, options: code.optionList)
+                    instance: code.instance, options: code.optionList, product: code.product)
                 print(startupCode.encoded)
             } catch {
                 throw ValidationError(error.message)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LicenseCore
+import LicenseSigning
 import Postgres
 
 extension Licensectl {
@@ -90,13 +91,17 @@ extension Licensectl {
             }
             let connection = try PostgresConnection(conninfo: database)
             let result = try connection.execute("SELECT seats, history FROM purge_usage($1::interval)", ["\(seconds) seconds"])
-            print("purged \(result[0, "seats"] ?? "0") seat(s) and \(result[0, "history"] ?? "0") history row(s)")
+            print("purged \(try result[0, "seats"] ?? "0") seat(s) and \(try result[0, "history"] ?? "0") history row(s)")
         }
     }
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Revoke a license in one realm or in every realm; it is refused from the next check on.")
+            abstract: "Revoke a license, or one key of it, in one realm or in every realm; refused from the next check on.",
+            discussion: """
+                LICENSE_ID revokes every license of that id (whatever its issuer or product). --key-file revokes only \
+                that key, by its fingerprint: the license's other keys (a re-issued one) keep working.
+                """)
 
         @Option(help: ArgumentHelp("libpq connection string.", valueName: "CONNINFO"))
         var database: String
@@ -104,16 +109,40 @@ extension Licensectl {
         @Option(help: ArgumentHelp("The realm (default: every realm).", valueName: "NAME"))
         var realm: String?
 
+        @Option(name: .customLong("key-file"), help: ArgumentHelp("Revoke only this key.", valueName: "F"))
+        var keyFile: String?
+
         @Argument(help: ArgumentHelp("The license's id= field, or its fingerprint.", valueName: "LICENSE_ID"))
-        var licenseID: String
+        var licenseID: String?
+
+        func validate() throws {
+            guard (licenseID == nil) != (keyFile == nil) else {
+                throw ValidationError("give either LICENSE_ID or --key-file F")
+            }
+        }
 
         func run() throws {
-            let connection = try PostgresConnection(conninfo: database)
-            try connection.execute("""
-                INSERT INTO revocations (realm, license_id) VALUES ($1, $2)
-                ON CONFLICT (license_id, coalesce(realm, '')) DO NOTHING
-                """, [realm, licenseID])
-            print("revoked \(licenseID) in \(realm.map { "realm \($0)" } ?? "every realm")")
+            if let keyFile {
+                let key: LicenseKey
+                do {
+                    key = try LicenseKey(parsing: try readKeyLine(keyFile))
+                } catch let error as LicenseKeyError {
+                    throw CommandError("\(keyFile): \(error)")
+                }
+                let connection = try PostgresConnection(conninfo: database)
+                try connection.execute("""
+                    INSERT INTO revocations (realm, fingerprint) VALUES ($1, $2)
+                    ON CONFLICT (fingerprint, coalesce(realm, '')) WHERE fingerprint IS NOT NULL DO NOTHING
+                    """, [realm, key.fingerprint])
+                print("revoked key \(key.fingerprint) of \(key.id ?? key.fingerprint) in \(realm.map { "realm \($0)" } ?? "every realm")")
+            } else if let licenseID {
+                let connection = try PostgresConnection(conninfo: database)
+                try connection.execute("""
+                    INSERT INTO revocations (realm, license_id) VALUES ($1, $2)
+                    ON CONFLICT (license_id, coalesce(realm, '')) DO NOTHING
+                    """, [realm, licenseID])
+                print("revoked \(licenseID) in \(realm.map { "realm \($0)" } ?? "every realm")")
+            }
         }
     }
 }

@@ -126,7 +126,7 @@ struct LicenseCheckTests {
     func tokens() {
         #expect(CheckReason.allCases.map(\.rawValue) == [
             "malformed-key", "unsupported-field", "unknown-issuer", "bad-signature", "revoked", "not-yet-valid",
-            "expired", "version", "host", "system-id", "option", "users", "hosts", "rights",
+            "expired", "product", "version", "host", "system-id", "option", "users", "hosts", "rights",
         ])
     }
 }

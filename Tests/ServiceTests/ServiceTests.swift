@@ -241,8 +241,8 @@ struct ServiceTests {
         // for its own transaction, which SHOW sees at the end of that same transaction.
         let result = try stack.sql("""
             SET synchronous_commit = off;
-            SELECT outcome FROM admit_seat('default', '\(id)', '{""}', '{9223372036854775807}', '{NULL}', '{NULL}',
-                                           '\\x01', '\\x01', '\\x01', '1 day');
+            SELECT outcome FROM admit_seat('default', 'default', 'X-META-X', '\(id)', '{""}', '{9223372036854775807}', '{NULL}',
+                                           '{NULL}', '\\x01', '\\x01', '\\x01');
             SHOW synchronous_commit;
             """)
         #expect(result.split(separator: "\n").map(String.init) == ["admitted", "on"])
@@ -452,7 +452,7 @@ enum ServiceTestsSupport {
     static let stack: ServiceStack? = {
         do {
             return try ServiceStack(realms: ["localhost": "default", "127.0.0.1": "default", "b.localhost": "b", "c.localhost": "nowhere"],
-                                    issuerFolders: ["b"], portOffset: 0)
+                                    issuerFolders: ["b"], defaultRealmIssuers: ["reseller"], portOffset: 0)
         } catch {
             print("service stack did not start: \(error)")
             return nil

@@ -14,8 +14,9 @@ public final class ServiceStack: @unchecked Sendable {
 
     nonisolated(unsafe) private static var started: [ServiceStack] = []
 
-    /// Starts a stack; `realms` maps server names to realms, as in nginx.
-    public init(realms: [String: String], issuerFolders: [String], portOffset: Int) throws {
+    /// Starts a stack; `realms` maps server names to realms, as in nginx; `issuerFolders` are
+    /// realms of their own issuers, `defaultRealmIssuers` more issuers the default realm trusts.
+    public init(realms: [String: String], issuerFolders: [String], defaultRealmIssuers: [String] = [], portOffset: Int) throws {
         packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
         let testBinary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -30,6 +31,10 @@ public final class ServiceStack: @unchecked Sendable {
         // Realm folders first, so that the stack's default issuer key lands beside them.
         for realm in issuerFolders {
             let result = try Command.run(binaries + "/licensectl", ["keygen", "--out", directory + "/issuers/" + realm])
+            guard result.status == 0 else { throw StackError("keygen: \(result.standardError)") }
+        }
+        for issuer in defaultRealmIssuers {
+            let result = try Command.run(binaries + "/licensectl", ["keygen", "--out", directory + "/issuers", "--name", issuer])
             guard result.status == 0 else { throw StackError("keygen: \(result.standardError)") }
         }
         let start = try Command.run(packageRoot + "/scripts/stack.sh", ["start", directory], environment: environment(realms))

@@ -7,6 +7,7 @@ public enum CheckReason: String, Sendable, CaseIterable, Equatable, Hashable {
     case revoked
     case notYetValid = "not-yet-valid"
     case expired
+    case product
     case version
     case host
     case systemID = "system-id"
@@ -14,4 +15,14 @@ public enum CheckReason: String, Sendable, CaseIterable, Equatable, Hashable {
     case users
     case hosts
     case rights
+
+    /// Whether a check refused for this reason passed rules 3–6 (the license stands, and this
+    /// program, revision and domain may use it) and failed only at the computer, options or
+    /// seats: its domain and revision are worth recording.
+    public var isAfterRuleSix: Bool {
+        switch self {
+        case .systemID, .option, .users, .hosts, .rights: true
+        default: false
+        }
+    }
 }

@@ -52,6 +52,7 @@ public enum LicenseCheck {
             if today < duration.first { return .notYetValid }
             if today > duration.last { return .expired }
         }
+        if let program = code.product, program != key.product { return .product }
         if let rule = key.version, !rule.allows(code.revision) { return .version }
         if !key.hosts.isEmpty, !key.hosts.contains(where: { $0.covers(code.domain) }) { return .host }
         if let origin, HostName(origin: origin) != code.domain { return .host }

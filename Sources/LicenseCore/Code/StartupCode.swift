@@ -1,5 +1,6 @@
 /// What a client sends each time it starts (SPEC §2): its key line, revision, user ID and
-/// domain, and optionally its system ID, instance ID and the options it needs.
+/// domain, and optionally its system ID, instance ID, the options it needs, the product it is
+/// and a nonce.
 ///
 /// Every line but the key line is checked here; what is wrong inside the key line is the
 /// check's business (`malformed-key`, `unsupported-field`), not a 400.
@@ -18,8 +19,12 @@ public struct StartupCode: Equatable, Sendable {
     public let domain: HostName
     public let system: String?
     public let instance: String?
-    /// The options this start needs; empty when the code names none.
+    /// The options this start needs, each once; empty when the code names none.
     public let options: [String]
+    /// The product the running program is (rule 5), when the code names it.
+    public let product: String?
+    /// A value new for every start, asking for an answer bound to this code (SPEC §7).
+    public let nonce: String?
 
     /// The instance a seat is counted for: the instance ID, else the user ID (SPEC §4 rule 9).
     public var effectiveInstance: String { instance ?? userID }
@@ -28,7 +33,8 @@ public struct StartupCode: Equatable, Sendable {
 
     /// A code from its parts, each checked as decoding would check it.
     public init(keyLine: String, revision: String, userID: String, domain: String,
-                system: String? = nil, instance: String? = nil, options: [String] = []) throws(StartupCodeError) {
+                system: String? = nil, instance: String? = nil, options: [String] = [], product: String? = nil,
+                nonce: String? = nil) throws(StartupCodeError) {
         guard !keyLine.utf8.contains(where: { $0 == ASCII.lineFeed || $0 == ASCII.carriageReturn }) else {
             throw StartupCodeError("the key line must not contain a line break")
         }
@@ -39,6 +45,8 @@ public struct StartupCode: Equatable, Sendable {
         self.system = try system.map { s throws(StartupCodeError) in try Self.systemID(s) }
         self.instance = try instance.map { i throws(StartupCodeError) in try Self.identifier(i, line: "instance") }
         self.options = try Self.optionList(options)
+        self.product = try product.map { p throws(StartupCodeError) in try Self.productName(p) }
+        self.nonce = try nonce.map { n throws(StartupCodeError) in try Self.nonce(n) }
         guard encodedText().utf8.count <= Self.maximumDecodedLength else {
             throw StartupCodeError("the code is longer than \(Self.maximumDecodedLength) bytes")
         }
@@ -80,10 +88,12 @@ public struct StartupCode: Equatable, Sendable {
         var system: String?
         var instance: String?
         var options: [String]?
+        var product: String?
+        var nonce: String?
         for line in lines.dropFirst(names.count) {
             let text = try ascii(line, "an extra line")
             guard let equals = text.firstIndex(of: "=") else {
-                throw StartupCodeError("an extra line must be system=…, instance=… or options=…")
+                throw StartupCodeError("an extra line must be system=, instance=, options=, product= or nonce=")
             }
             let name = text[..<equals]
             let value = String(text[text.index(after: equals)...])
@@ -97,13 +107,21 @@ public struct StartupCode: Equatable, Sendable {
             case "options":
                 guard options == nil else { throw StartupCodeError("the options= line appears twice") }
                 options = try Self.optionList(value.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
+            case "product":
+                guard product == nil else { throw StartupCodeError("the product= line appears twice") }
+                product = try Self.productName(value)
+            case "nonce":
+                guard nonce == nil else { throw StartupCodeError("the nonce= line appears twice") }
+                nonce = try Self.nonce(value)
             default:
-                throw StartupCodeError("unknown extra line; expected system=, instance= or options=")
+                throw StartupCodeError("unknown extra line; expected system=, instance=, options=, product= or nonce=")
             }
         }
         self.system = system
         self.instance = instance
         self.options = options ?? []
+        self.product = product
+        self.nonce = nonce
     }
 
     /// Decodes a code given as text.
@@ -121,6 +139,8 @@ public struct StartupCode: Equatable, Sendable {
         if let system { lines.append("system=" + system) }
         if let instance { lines.append("instance=" + instance) }
         if !options.isEmpty { lines.append("options=" + options.joined(separator: ",")) }
+        if let product { lines.append("product=" + product) }
+        if let nonce { lines.append("nonce=" + nonce) }
         return lines.joined(separator: "\n")
     }
 
@@ -157,11 +177,32 @@ public struct StartupCode: Equatable, Sendable {
         return text
     }
 
+    /// Each name once: a repeated one would be two requests for one seat (SPEC §2).
     private static func optionList(_ names: [String]) throws(StartupCodeError) -> [String] {
         guard names.allSatisfy({ ASCII.isProductName($0.utf8) }) else {
-            throw StartupCodeError("options must be option names ([A-Za-z0-9][A-Za-z0-9._+-]*) separated by commas")
+            throw StartupCodeError("options must be option names ([A-Za-z0-9][A-Za-z0-9._+-]*) separated by commas, none empty")
+        }
+        guard Set(names).count == names.count else {
+            throw StartupCodeError("an option is named twice in options=")
         }
         return names
+    }
+
+    private static func productName(_ text: String) throws(StartupCodeError) -> String {
+        guard ASCII.isProductName(text.utf8) else {
+            throw StartupCodeError("product must be a product name ([A-Za-z0-9][A-Za-z0-9._+-]*)")
+        }
+        return text
+    }
+
+    /// The lengths a nonce may have (SPEC §2).
+    public static let nonceLengths = 16...128
+
+    private static func nonce(_ text: String) throws(StartupCodeError) -> String {
+        guard ASCII.matches(text.utf8, lengths: nonceLengths, allowed: ASCII.isIDCharacter) else {
+            throw StartupCodeError("nonce must be 16 to 128 of A-Z a-z 0-9 . _ ~ -")
+        }
+        return text
     }
 }
 

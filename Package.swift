@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto", "TestSupport"]),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["license-server", "licensectl", "LicenseCore", "LicenseService", "LicenseClient", "TestSupport"]),
+            dependencies: ["license-server", "licensectl", "LicenseCore", "LicenseService", "LicenseClient", "Postgres", "TestSupport"]),
         .testTarget(
             name: "LicensectlTests",
             dependencies: ["licensectl", "LicenseCore", "LicenseSigning", "LicenseCrypto", "SystemIdentity", "TestSupport"]),

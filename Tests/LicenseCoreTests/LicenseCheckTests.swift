@@ -7,14 +7,16 @@ struct LicenseCheckTests {
     static let today = LicenseDate(year: 2026, month: 11, day: 22)!
 
     static func code(_ keyLine: String, revision: String = "7.1", domain: String = "app.example.com",
-                     system: String? = nil, options: [String] = []) throws -> StartupCode {
-        try StartupCode(keyLine: keyLine, revision: revision, userID: "user-0001", domain: domain, system: system, options: options)
+                     system: String? = nil, options: [String] = [], product: String? = nil) throws -> StartupCode {
+        try StartupCode(keyLine: keyLine, revision: revision, userID: "user-0001", domain: domain, system: system, options: options,
+                        product: product)
     }
 
     static func decide(_ keyLine: String, revision: String = "7.1", domain: String = "app.example.com",
-                       system: String? = nil, options: [String] = [], origin: String? = nil,
+                       system: String? = nil, options: [String] = [], product: String? = nil, origin: String? = nil,
                        serverSystemID: String? = "Eth_52:54:00:00:00:01", revoked: Bool = false) throws -> CheckReason? {
-        LicenseCheck.decide(code: try code(keyLine, revision: revision, domain: domain, system: system, options: options),
+        LicenseCheck.decide(code: try code(keyLine, revision: revision, domain: domain, system: system, options: options,
+                                           product: product),
                             origin: origin, issuers: Fixtures.trusted, serverSystemID: serverSystemID, today: today,
                             isRevoked: { _ in revoked }).reason
     }
@@ -100,6 +102,20 @@ struct LicenseCheckTests {
         #expect(try Self.decide(floating, system: "Sol_8068b73c") == nil)
         #expect(try Self.decide(floating, serverSystemID: "Eth_52:54:00:00:00:02") == .systemID)
         #expect(try Self.decide(floating, serverSystemID: nil) == .systemID)
+    }
+
+    @Test("5: product, when the code names one, is the key's; before version")
+    func rule5Product() throws {
+        let line = try Self.key(["version=+8"])
+        #expect(try Self.decide(line, revision: "8", product: "X-META-X") == nil)
+        #expect(try Self.decide(line, revision: "8") == nil)
+        #expect(try Self.decide(line, revision: "8", product: "X-LITE") == .product)
+        #expect(try Self.decide(line, revision: "8", product: "x-meta-x") == .product)
+        // product before version, expiry before product.
+        #expect(try Self.decide(line, revision: "7", product: "X-LITE") == .product)
+        let expired = try Self.key(["duration=01Jan2020-01Jan2021"])
+        #expect(try Self.decide(expired, product: "X-LITE") == .expired)
+        #expect(try Self.decide(expired, product: "X-LITE", revoked: true) == .revoked)
     }
 
     @Test("8: option")

@@ -33,6 +33,20 @@ struct StartupCodeTests {
         #expect(!code.encoded.contains("="))
     }
 
+    @Test("product= and nonce= lines: decoded, round-tripped, absent by default")
+    func productAndNonce() throws {
+        let nonce = String(repeating: "n", count: 16) + "._~-" + String(repeating: "9", count: 108)
+        let code = try StartupCode(keyLine: Self.keyLine, revision: "7", userID: "abcdefgh", domain: "localhost",
+                                   product: "X-PRO", nonce: nonce)
+        let decoded = try StartupCode(decoding: code.encoded)
+        #expect(decoded == code && decoded.product == "X-PRO" && decoded.nonce == nonce)
+        let plain = try StartupCode(decoding: Self.encode("\(Self.keyLine)\n7\nabcdefgh\nlocalhost"))
+        #expect(plain.product == nil && plain.nonce == nil)
+        #expect(throws: StartupCodeError.self) {
+            try StartupCode(keyLine: "P", revision: "1", userID: "abcdefgh", domain: "a", options: ["A", "A"])
+        }
+    }
+
     @Test("the four lines alone; instance and computer default to the user ID")
     func minimal() throws {
         let code = try StartupCode(decoding: Self.encode("\(Self.keyLine)\n7\nabcdefgh\nlocalhost"))
@@ -89,6 +103,17 @@ struct StartupCodeTests {
         ("\(keyLine)\n7\nabcdefgh\nlocalhost\noptions=A,,B", "options must be"),
         ("\(keyLine)\n7\nabcdefgh\nlocalhost\noptions=A;B", "options must be"),
         ("\(keyLine)\n7\nabcdefgh\nlocalhost\nSystem=Eth_1", "unknown extra line"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\noptions=A,A", "an option is named twice"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\noptions=Export,", "options must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\noptions=,Export", "options must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nproduct=X-PRO\nproduct=X-PRO", "product= line appears twice"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nproduct=", "product must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nproduct=-X", "product must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nproduct=X PRO", "product must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nnonce=0123456789abcdef\nnonce=0123456789abcdef", "nonce= line appears twice"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nnonce=0123456789abcde", "nonce must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nnonce=\(String(repeating: "n", count: 129))", "nonce must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nnonce=0123456789abcdef!", "nonce must be"),
         ("\(keyLine)\n7\nabcdefgh\nlocal\0host", "DOMAIN holds a byte outside printable ASCII"),
     ]
 

@@ -65,11 +65,12 @@ let package = Package(
             ]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "CTestSupport", path: "Tests/CTestSupport"),
         .testTarget(name: "LicenseCoreTests", dependencies: ["LicenseCore", "LicenseSigning", "LicenseCrypto"]),
         .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto", "TestSupport"]),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["license-server", "licensectl", "LicenseCore", "LicenseService", "LicenseClient", "Postgres", "TestSupport"]),
+            dependencies: ["license-server", "licensectl", "LicenseCore", "LicenseService", "LicenseClient", "Postgres", "TestSupport", "CTestSupport"]),
         .testTarget(
             name: "LicensectlTests",
             dependencies: ["licensectl", "LicenseCore", "LicenseSigning", "LicenseCrypto", "SystemIdentity", "TestSupport"]),

@@ -27,6 +27,7 @@ public enum Digest {
                      messageBuffer.baseAddress, messageBuffer.count, &mac, &length)
             }
         }
+        // HMAC with a built-in digest fails only when memory runs out.
         precondition(result != nil && length == UInt32(sha256Length), "HMAC(SHA-256) failed")
         return mac
     }

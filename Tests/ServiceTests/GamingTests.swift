@@ -1,3 +1,4 @@
+import CTestSupport
 import Foundation
 import LicenseCore
 import Postgres
@@ -292,6 +293,28 @@ extension ServiceTests {
         #expect(log.contains("Too many open files"))
         pool.signal(SIGTERM)
         #expect(pool.exitStatus(within: 10) == 0)
+    }
+
+    @Test("a listening socket that breaks under the pool: it says so and exits non-zero, for a supervisor to restart it")
+    func listenerLost() throws {
+        let pool = try stack.foregroundPool()
+        defer { _ = try? stack.stack("pool-start") }
+        let key = try issue(["users=100"])
+        #expect(try answer(try code(key, user: "listener-user-1")) == "valid")
+        // The listening socket: its inode in /proc/net/unix (flag __SO_ACCEPTCON), then the pool's descriptor of it.
+        let socketPath = stack.directory + "/fcgi.sock"
+        let inode = try #require(try String(contentsOfFile: "/proc/net/unix", encoding: .utf8).split(separator: "\n").compactMap {
+            let columns = $0.split(separator: " ")
+            return columns.count >= 8 && columns[7] == socketPath && columns[3] == "00010000" ? String(columns[6]) : nil
+        }.first)
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pool.pid)/fd").compactMap { Int32($0) }
+        let listener = try #require(descriptors.first {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pool.pid)/fd/\($0)")) == "socket:[\(inode)]"
+        })
+        #expect(test_support_shutdown_socket_of(pool.pid, listener) == 0)
+        #expect(pool.exitStatus(within: 10) == 1)
+        let log = try String(contentsOfFile: stack.directory + "/log/license-server.log", encoding: .utf8)
+        #expect(log.contains("the listening socket is gone"))
     }
 
     @Test("the lease lives in the database: the pool role cannot write it, set_leases refuses what is out of range")

@@ -22,6 +22,7 @@ public struct LicenseDate: Comparable, Hashable, Sendable, CustomStringConvertib
               bytes[0..<2].allSatisfy(ASCII.isDigit), bytes[5..<9].allSatisfy(ASCII.isDigit),
               let monthIndex = LicenseDate.monthNames.firstIndex(of: String(decoding: bytes[2..<5], as: UTF8.self))
         else { return nil }
+        // Cannot fail: two and four ASCII digits, checked above.
         let day = Int(String(decoding: bytes[0..<2], as: UTF8.self))!
         let year = Int(String(decoding: bytes[5..<9], as: UTF8.self))!
         self.init(year: year, month: monthIndex + 1, day: day)

@@ -8,6 +8,8 @@ public struct LicenseKey: Equatable, Sendable {
     public let signature: [UInt8]
 
     public init(terms: LicenseTerms, signature: [UInt8]) {
+        // The parser passes what SignatureText.decode returned, always 64 bytes; other callers
+        // sign or build keys themselves.
         precondition(signature.count == SignatureText.signatureLength, "an Ed25519 signature has 64 bytes")
         self.terms = terms
         self.signature = signature

@@ -105,6 +105,8 @@ struct LicenseTermsBuilder {
             guard Self.isIssuerName(value) else { throw malformed("must be 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.'") }
             issuer = value
         default:
+            // Unreachable from input: unknown names were refused above; this catches a field
+            // added to the known list without its rule, which every key test would hit.
             preconditionFailure("a known field without a rule: \(name)")
         }
         fields.append(field)

@@ -13,6 +13,7 @@ public enum SignatureText {
 
     /// The dotted base32 text of a 64-byte signature.
     public static func encode(_ signature: [UInt8]) -> String {
+        // Callers pass a LicenseKey's signature (64 bytes by its initializer) or a fresh one.
         precondition(signature.count == signatureLength, "an Ed25519 signature has 64 bytes")
         var base32 = [UInt8]()
         base32.reserveCapacity(base32Length)

@@ -50,6 +50,7 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
                 let isLastGroup = halfIndex == halves.count - 1 && groupIndex == groups.count - 1
                 if isLastGroup, group.contains(".") {
                     let octets = group.split(separator: ".", omittingEmptySubsequences: false)
+                    // Int(octet)! cannot fail: one to three ASCII digits, checked first.
                     guard octets.count == 4, octets.allSatisfy({ octet in
                         (1...3).contains(octet.count) && octet.utf8.allSatisfy(ASCII.isDigit) && Int(octet)! <= 255
                     }) else { return false }

@@ -45,21 +45,24 @@ UPDATE license_clients t SET issuer = l.issuer, product = l.product FROM license
 ALTER TABLE license_scopes ALTER COLUMN issuer DROP DEFAULT, ALTER COLUMN product DROP DEFAULT;
 ALTER TABLE seats ALTER COLUMN issuer DROP DEFAULT, ALTER COLUMN product DROP DEFAULT;
 
-ALTER TABLE licenses DROP CONSTRAINT licenses_pkey, ADD PRIMARY KEY (realm, issuer, product, license_id);
-ALTER TABLE license_scopes DROP CONSTRAINT license_scopes_pkey, ADD PRIMARY KEY (realm, issuer, product, license_id, scope),
-    ADD FOREIGN KEY (realm, issuer, product, license_id) REFERENCES licenses ON DELETE CASCADE;
--- The user comes before the instance and the computer, so that the distinct users of a scope
--- are read in index order and a count can stop one past a limit.
+ALTER TABLE licenses DROP CONSTRAINT licenses_pkey, ADD PRIMARY KEY (realm, license_id, issuer, product);
+ALTER TABLE license_scopes DROP CONSTRAINT license_scopes_pkey, ADD PRIMARY KEY (realm, license_id, issuer, product, scope),
+    ADD FOREIGN KEY (realm, license_id, issuer, product) REFERENCES licenses ON DELETE CASCADE;
+-- Keys lead with (realm, license_id), as before, so that a DBA's query by a license's id reads
+-- the index prefix (and finds every issuer's and product's license of that id); the pool's
+-- statements give all four. In seats the user comes before the instance and the computer, so
+-- that the distinct users of a scope are read in index order and a count can stop one past a
+-- limit.
 ALTER TABLE seats DROP CONSTRAINT seats_pkey,
-    ADD PRIMARY KEY (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash),
-    ADD FOREIGN KEY (realm, issuer, product, license_id) REFERENCES licenses ON DELETE CASCADE;
+    ADD PRIMARY KEY (realm, license_id, issuer, product, scope, user_hash, instance_hash, computer_hash),
+    ADD FOREIGN KEY (realm, license_id, issuer, product) REFERENCES licenses ON DELETE CASCADE;
 -- The distinct computers of a scope in index order, for the same reason. A refresh changes only
 -- last_seen, which no index holds, so it stays a HOT update.
-CREATE INDEX seats_by_computer ON seats (realm, issuer, product, license_id, scope, computer_hash);
-ALTER TABLE usage_days DROP CONSTRAINT usage_days_pkey, ADD PRIMARY KEY (realm, issuer, product, license_id, scope, day);
-ALTER TABLE usage_months DROP CONSTRAINT usage_months_pkey, ADD PRIMARY KEY (realm, issuer, product, license_id, scope, month);
-ALTER TABLE denial_days DROP CONSTRAINT denial_days_pkey, ADD PRIMARY KEY (realm, issuer, product, license_id, day, reason);
-ALTER TABLE license_clients DROP CONSTRAINT license_clients_pkey, ADD PRIMARY KEY (realm, issuer, product, license_id, domain, revision);
+CREATE INDEX seats_by_computer ON seats (realm, license_id, issuer, product, scope, computer_hash);
+ALTER TABLE usage_days DROP CONSTRAINT usage_days_pkey, ADD PRIMARY KEY (realm, license_id, issuer, product, scope, day);
+ALTER TABLE usage_months DROP CONSTRAINT usage_months_pkey, ADD PRIMARY KEY (realm, license_id, issuer, product, scope, month);
+ALTER TABLE denial_days DROP CONSTRAINT denial_days_pkey, ADD PRIMARY KEY (realm, license_id, issuer, product, day, reason);
+ALTER TABLE license_clients DROP CONSTRAINT license_clients_pkey, ADD PRIMARY KEY (realm, license_id, issuer, product, domain, revision);
 
 COMMENT ON TABLE licenses IS 'Every license whose key was seen with a valid signature, per realm: keys with the same issuer, product and id are one license.';
 COMMENT ON COLUMN licenses.issuer IS 'The issuer whose public key verified the key (issuer=, else default); part of the license''s identity.';

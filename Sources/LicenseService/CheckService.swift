@@ -166,12 +166,11 @@ public final class CheckService {
                                                   serverSystemID: configuration.serverSystemID, today: today) {
                 return refuse(try store.isRevoked(license, fingerprint: fingerprint) ? .revoked : reason)
             }
-            // Rule 8 passed, so every requested option is in the key.
-            let optionScopes = key.options.filter { code.options.contains($0.name) }
+            // Rule 8 passed: every requested option is in the key (compactMap only so that nothing can trap).
             let seatRequest = SeatRequest(
                 license: license, fingerprint: fingerprint,
                 scopes: [(SeatStore.baseScope, key.baseLimits)] + code.options.compactMap { name in
-                    optionScopes.first { $0.name == name }.map { (name, $0.limits) }
+                    key.terms.option(named: name).map { (name, $0.limits) }
                 },
                 userHash: userHash, instanceHash: instanceHash,
                 computerHash: configuration.secret.hash(.computer, code.effectiveComputer))

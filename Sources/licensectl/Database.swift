@@ -37,9 +37,13 @@ extension Licensectl {
                     try connection.execute("SELECT pg_advisory_xact_lock(7242)")
                     let seen = try connection.execute("SELECT 1 FROM schema_migrations WHERE version = $1", [String(version)])
                     if !seen.rows.isEmpty { return false }
-                    // Objects belong to the owner role once a migration has made it (002).
+                    // Objects belong to the owner role once a migration of this database has made
+                    // them its own (002). Roles are the cluster's, so the role alone says nothing:
+                    // another database of the cluster may have made it.
                     let owner = try connection.execute("""
-                        SELECT 1 FROM pg_roles WHERE rolname = 'license_owner' AND pg_has_role(current_user, oid, 'MEMBER')
+                        SELECT 1 FROM pg_tables t JOIN pg_roles r ON r.rolname = t.tableowner
+                        WHERE t.schemaname = current_schema() AND t.tablename = 'schema_migrations'
+                          AND r.rolname = 'license_owner' AND pg_has_role(current_user, r.oid, 'MEMBER')
                         """)
                     if !owner.rows.isEmpty {
                         // Since PostgreSQL 15 only the database owner creates in schema public.

@@ -164,6 +164,13 @@ struct ServiceTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: stack.packageRoot + "/sql").filter { $0.hasSuffix(".sql") }.sorted()
         #expect(files.count >= 3 && files.allSatisfy { $0.prefix(3).allSatisfy(\.isNumber) })
         #expect(try stack.sql("SELECT string_agg(name, ',' ORDER BY version) FROM schema_migrations") == files.joined(separator: ","))
+        // Roles belong to the cluster, not the database: a second database of the same cluster
+        // (its roles made by the first) migrates from nothing all the same.
+        _ = try stack.sql("CREATE DATABASE license_second")
+        defer { _ = try? stack.sql("DROP DATABASE license_second") }
+        let second = try stack.licensectl(["migrate", "--database", database.replacingOccurrences(of: "dbname=license", with: "dbname=license_second"),
+                                           "--migrations", stack.packageRoot + "/sql"])
+        #expect(second.status == 0 && second.standardOutput.contains("applied \(files.count) migration(s)"), "\(second.standardError)")
         let unreachable = try stack.licensectl(["migrate", "--database", "host=/nonexistent dbname=x"])
         #expect(unreachable.status == 2 && unreachable.standardError.hasPrefix("Error: "))
     }

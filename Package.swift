@@ -46,13 +46,14 @@ let package = Package(
         .target(
             name: "LicenseService",
             dependencies: [
-                "LicenseCore", "LicenseSigning", "LicenseCrypto", "Postgres",
+                "LicenseCore", "LicenseSigning", "LicenseCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .target(name: "LicenseStore", dependencies: ["LicenseService", "LicenseCore", "LicenseSigning", "Postgres"]),
         .executableTarget(
             name: "license-server",
             dependencies: [
-                "LicenseService", "FastCGI", "LicenseCore", "SystemIdentity",
+                "LicenseService", "LicenseStore", "FastCGI", "LicenseCore", "SystemIdentity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -60,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "licensectl",
             dependencies: [
-                "LicenseCore", "LicenseSigning", "SystemIdentity", "Postgres", "LicenseClient",
+                "LicenseCore", "LicenseSigning", "SystemIdentity", "LicenseStore", "LicenseClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -4,7 +4,6 @@ import Foundation
 import LicenseCore
 import LicenseService
 import Logging
-import Postgres
 import SystemIdentity
 
 /// `license-server`: the FastCGI worker pool of SPEC §6.
@@ -78,9 +77,9 @@ struct LicenseServer: ParsableCommand {
         }
         let logger = Logger(label: "license-server")
 
-        let configuration: CheckService.Configuration
+        let settings: CheckSettings
         do {
-            configuration = CheckService.Configuration(
+            settings = CheckSettings(
                 realms: try RealmIssuers(directory: issuersDirectory), secret: try ServerSecret(contentsOf: secretFile),
                 serverSystemID: serverSystemID, logger: logger,
                 today: { LicenseDate(secondsSince1970: Int64(Date().timeIntervalSince1970)) })
@@ -97,13 +96,14 @@ struct LicenseServer: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
 
         let listener = try FastCGIListener(address: socket, group: group)
-        let pool = WorkerPool(count: workerCount, listener: listener, configuration: configuration,
+        let shared = SharedCheckState()
+        let pool = WorkerPool(count: workerCount, listener: listener, settings: settings, shared: shared,
                               conninfo: database, logger: logger)
         pool.start()
-        let recorder = UsageRecorder(counters: configuration.usage, conninfo: database, leaseSeconds: leaseSeconds, logger: logger)
+        let recorder = UsageRecorder(counters: shared.usage, conninfo: database, leaseSeconds: leaseSeconds, logger: logger)
         recorder.start()
         logger.info("listening", metadata: [
-            "socket": "\(socket)", "workers": "\(workerCount)", "realms": "\(configuration.realms.realms.keys.sorted())",
+            "socket": "\(socket)", "workers": "\(workerCount)", "realms": "\(settings.realms.realms.keys.sorted())",
             "lease": "\(leaseSeconds)s",
         ])
 

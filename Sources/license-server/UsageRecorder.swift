@@ -1,7 +1,7 @@
 import Foundation
 import LicenseService
+import LicenseStore
 import Logging
-import Postgres
 
 /// Writes the pool's usage counts to the database once a minute, and at stop, in one batched
 /// statement, and rolls active seats up into the usage history (`record_usage`). A dedicated
@@ -46,14 +46,14 @@ final class UsageRecorder: Sendable {
 
     private func run() {
         // Connected at once, so that this pool's lease is the database's from its start.
-        var connection = try? open()
+        var store = try? open()
         var lastDay = Self.utcDay()
         var lastFullRollUp: Date?
         while true {
             let stopping = stopRequested.wait(timeout: .now() + interval) == .success
             do {
-                let current = try connection ?? open()
-                connection = current
+                let current = try store ?? open()
+                store = current
                 let dayChanged = lastDay != Self.utcDay()
                 let fullRollUpDue = lastFullRollUp.map { -$0.timeIntervalSinceNow > Self.fullRollUpInterval } ?? true
                 // Stopping rolls up only what this pool touched: a stop must stay quick.
@@ -63,7 +63,7 @@ final class UsageRecorder: Sendable {
                 if full { lastFullRollUp = Date() }
             } catch {
                 logger.error("usage history not written; trying again in a minute", metadata: ["error": "\(error)"])
-                connection = nil
+                store = nil
                 // The scopes of a batch whose roll-up failed are caught by a full one.
                 lastFullRollUp = nil
             }
@@ -72,48 +72,37 @@ final class UsageRecorder: Sendable {
     }
 
     /// A connection of its own, after writing this pool's lease to the database.
-    private func open() throws -> PostgresConnection {
+    private func open() throws -> UsageStore {
         do {
-            let connection = try PostgresConnection(conninfo: conninfo, setupStatements: [
-                // A full roll-up reads every seat of the month; no worker waits for it.
-                "SET statement_timeout = '5min'", "SET lock_timeout = '5s'", "SET TimeZone = 'UTC'",
-            ])
+            let store = try UsageStore(conninfo: conninfo)
             // The lease lives in the database (sql/005), where every pool's statements and the
             // reports read it; this pool's --lease replaces what was there.
-            let lease = "\(leaseSeconds) seconds"
-            let previous = try connection.execute(
-                "SELECT previous_seat_lease, previous_seat_lease = $1::interval AS same FROM set_leases($1::interval)", [lease])
-            if try previous[0, "same"] == "f" {
-                let was = try previous[0, "previous_seat_lease"] ?? ""
+            if let replaced = try store.setLease(seconds: leaseSeconds) {
                 logger.warning("this pool's --lease replaced another in the database; pools on one database share one lease",
-                               metadata: ["was": "\(was)", "now": "\(lease)"])
+                               metadata: ["was": "\(replaced)", "now": "\(leaseSeconds) seconds"])
             }
-            return connection
+            return store
         } catch {
             logger.error("the lease and usage history wait for the database", metadata: ["error": "\(error)"])
             throw error
         }
     }
 
-    private func record(on connection: PostgresConnection, dayChanged: Bool, full: Bool) throws {
+    private func record(on store: UsageStore, dayChanged: Bool, full: Bool) throws {
         let batch = counters.takeBatch()
         if !batch.isEmpty {
             do {
-                try connection.execute("SELECT add_usage_counts(" + (1...24).map { "$\($0)" }.joined(separator: ", ") + ")",
-                                       batch.arguments)
+                try store.add(batch)
             } catch {
                 counters.putBack(batch)
                 throw error
             }
         }
-        if dayChanged {
-            // The last instant of yesterday: its users who checked again today are counted there too.
-            try connection.execute("SELECT record_usage(date_trunc('day', now()) - interval '1 microsecond')")
-        }
+        if dayChanged { try store.rollUpYesterday() }
         if full {
-            try connection.execute("SELECT record_usage(now())")
+            try store.rollUpEverything()
         } else if !batch.isEmpty {
-            try connection.execute("SELECT record_usage(now(), $1, $2, $3, $4, $5)", batch.touchedScopeArguments)
+            try store.rollUp(scopesOf: batch)
         }
     }
 

@@ -1,8 +1,8 @@
 import FastCGI
 import Foundation
 import LicenseService
+import LicenseStore
 import Logging
-import Postgres
 import Synchronization
 
 /// The fixed pool of worker threads. libfcgi's `FCGX_Accept_r` blocks a kernel thread, so
@@ -11,7 +11,8 @@ import Synchronization
 final class WorkerPool: Sendable {
     private let count: Int
     private let listener: FastCGIListener
-    private let configuration: CheckService.Configuration
+    private let settings: CheckSettings
+    private let shared: SharedCheckState
     private let conninfo: String
     private let logger: Logger
     private let running = DispatchGroup()
@@ -23,10 +24,12 @@ final class WorkerPool: Sendable {
     /// first to the longest, in milliseconds, and back to the first after an accept succeeds.
     static let acceptBackoff = (first: 10, longest: 1000)
 
-    init(count: Int, listener: FastCGIListener, configuration: CheckService.Configuration, conninfo: String, logger: Logger) {
+    init(count: Int, listener: FastCGIListener, settings: CheckSettings, shared: SharedCheckState, conninfo: String,
+         logger: Logger) {
         self.count = count
         self.listener = listener
-        self.configuration = configuration
+        self.settings = settings
+        self.shared = shared
         self.conninfo = conninfo
         self.logger = logger
     }
@@ -70,7 +73,7 @@ final class WorkerPool: Sendable {
                 pool.logger.error("worker cannot start", metadata: ["worker": "\(index)", "error": "\(error)"])
                 return
             }
-            var service: CheckService?
+            var router: Router?
             var backoff = WorkerPool.acceptBackoff.first
             while true {
                 do {
@@ -94,11 +97,11 @@ final class WorkerPool: Sendable {
                     continue
                 }
                 let started = DispatchTime.now()
-                if service == nil { service = connect() }
+                if router == nil { router = connect() }
                 let serviceRequest = read(request)
                 let response: ServiceResponse
                 if let serviceRequest {
-                    response = service?.respond(to: serviceRequest) ?? CheckService.unavailableResponse
+                    response = router?.respond(to: serviceRequest) ?? CheckHandler.unavailableResponse
                 } else {
                     response = .text(413, "request body too large")
                 }
@@ -114,15 +117,11 @@ final class WorkerPool: Sendable {
             }
         }
 
-        /// A connection with the service's statements prepared, or nil while the database is down.
-        private func connect() -> CheckService? {
+        /// The routes over a store with its own connection, or nil while the database is down.
+        private func connect() -> Router? {
             do {
-                let connection = try PostgresConnection(conninfo: pool.conninfo, setupStatements: [
-                    "SET statement_timeout = '3s'", "SET lock_timeout = '2s'",
-                    "SET idle_in_transaction_session_timeout = '10s'", "SET synchronous_commit = off",
-                ])
-                let store = try SeatStore(connection: connection)
-                return CheckService(configuration: pool.configuration, store: store)
+                let store = try SeatStore(conninfo: pool.conninfo)
+                return Router.licenseRoutes(settings: pool.settings, shared: pool.shared, store: store)
             } catch {
                 pool.logger.error("database unavailable", metadata: ["worker": "\(index)", "error": "\(error)"])
                 return nil
@@ -131,7 +130,7 @@ final class WorkerPool: Sendable {
 
         /// The request as the service sees it; nil when its body is too large.
         private func read(_ request: FastCGIRequest) -> ServiceRequest? {
-            guard let body = request.readBody(limit: CheckService.maximumBodyLength) else { return nil }
+            guard let body = request.readBody(limit: CheckHandler.maximumBodyLength) else { return nil }
             let realm = request.parameter("LICENSE_REALM").flatMap { $0.isEmpty ? nil : $0 } ?? RealmIssuers.defaultRealm
             var path = request.parameter("DOCUMENT_URI") ?? request.parameter("SCRIPT_NAME") ?? "/"
             if let question = path.firstIndex(of: "?") { path = String(path[..<question]) }

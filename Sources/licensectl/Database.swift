@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LicenseCore
 import LicenseSigning
-import Postgres
+import LicenseStore
 
 extension Licensectl {
     struct Migrate: ParsableCommand {
@@ -18,48 +18,16 @@ extension Licensectl {
 
         func run() throws {
             let directory = try migrations ?? Self.defaultMigrationsDirectory()
-            let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+            let migrations = try FileManager.default.contentsOfDirectory(atPath: directory)
                 .filter { $0.hasSuffix(".sql") && $0.prefix(3).allSatisfy(\.isNumber) }
-                .sorted()
-            let connection = try PostgresConnection(conninfo: database)
-            try connection.execute("""
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version    integer PRIMARY KEY,
-                    name       text NOT NULL,
-                    applied_at timestamptz NOT NULL DEFAULT now())
-                """)
-            var applied = 0
-            for file in files {
-                let version = Int(file.prefix(3))!
-                let sql = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
-                let done = try connection.transaction { () throws -> Bool in
-                    // One migrator at a time; a second waits, then finds the work done.
-                    try connection.execute("SELECT pg_advisory_xact_lock(7242)")
-                    let seen = try connection.execute("SELECT 1 FROM schema_migrations WHERE version = $1", [String(version)])
-                    if !seen.rows.isEmpty { return false }
-                    // Objects belong to the owner role once a migration of this database has made
-                    // them its own (002). Roles are the cluster's, so the role alone says nothing:
-                    // another database of the cluster may have made it.
-                    let owner = try connection.execute("""
-                        SELECT 1 FROM pg_tables t JOIN pg_roles r ON r.rolname = t.tableowner
-                        WHERE t.schemaname = current_schema() AND t.tablename = 'schema_migrations'
-                          AND r.rolname = 'license_owner' AND pg_has_role(current_user, r.oid, 'MEMBER')
-                        """)
-                    if !owner.rows.isEmpty {
-                        // Since PostgreSQL 15 only the database owner creates in schema public.
-                        try connection.execute("GRANT CREATE ON SCHEMA public TO license_owner")
-                        try connection.execute("SET LOCAL ROLE license_owner")
-                    }
-                    try connection.execute(sql)
-                    try connection.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [String(version), file])
-                    return true
+                .compactMap { file -> Administration.Migration? in
+                    guard let version = Int(file.prefix(3)) else { return nil }
+                    return Administration.Migration(version: version, name: file,
+                                                    sql: try String(contentsOfFile: directory + "/" + file, encoding: .utf8))
                 }
-                if done {
-                    print("applied \(file)")
-                    applied += 1
-                }
-            }
-            print(applied == 0 ? "up to date" : "applied \(applied) migration(s)")
+            let applied = try Administration(conninfo: database).migrate(migrations)
+            for name in applied { print("applied \(name)") }
+            print(applied.isEmpty ? "up to date" : "applied \(applied.count) migration(s)")
         }
 
         /// sql/ of the current folder, else of the checkout this licensectl was built in.
@@ -93,9 +61,8 @@ extension Licensectl {
             guard let seconds = DurationText.seconds(olderThan) else {
                 throw ValidationError("--older-than must be a number and a unit: 90s, 15m, 24h, 400d")
             }
-            let connection = try PostgresConnection(conninfo: database)
-            let result = try connection.execute("SELECT seats, history FROM purge_usage($1::interval)", ["\(seconds) seconds"])
-            print("purged \(try result[0, "seats"] ?? "0") seat(s) and \(try result[0, "history"] ?? "0") history row(s)")
+            let purged = try Administration(conninfo: database).purge(olderThan: seconds)
+            print("purged \(purged.seats) seat(s) and \(purged.history) history row(s)")
         }
     }
 
@@ -133,18 +100,10 @@ extension Licensectl {
                 } catch let error as LicenseKeyError {
                     throw CommandError("\(keyFile): \(error)")
                 }
-                let connection = try PostgresConnection(conninfo: database)
-                try connection.execute("""
-                    INSERT INTO revocations (realm, fingerprint) VALUES ($1, $2)
-                    ON CONFLICT (fingerprint, coalesce(realm, '')) WHERE fingerprint IS NOT NULL DO NOTHING
-                    """, [realm, key.fingerprint])
+                try Administration(conninfo: database).revoke(fingerprint: key.fingerprint, realm: realm)
                 print("revoked key \(key.fingerprint) of \(key.id ?? key.fingerprint) in \(realm.map { "realm \($0)" } ?? "every realm")")
             } else if let licenseID {
-                let connection = try PostgresConnection(conninfo: database)
-                try connection.execute("""
-                    INSERT INTO revocations (realm, license_id) VALUES ($1, $2)
-                    ON CONFLICT (license_id, coalesce(realm, '')) DO NOTHING
-                    """, [realm, licenseID])
+                try Administration(conninfo: database).revoke(licenseID: licenseID, realm: realm)
                 print("revoked \(licenseID) in \(realm.map { "realm \($0)" } ?? "every realm")")
             }
         }

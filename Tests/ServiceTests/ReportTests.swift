@@ -163,12 +163,13 @@ extension ServiceTests {
         for forbidden in ["SELECT user_hash FROM seats", "SELECT key_fields FROM licenses", "SELECT * FROM usage_days",
                           "DELETE FROM report_expiry", "UPDATE report_expiry SET licensee = 'x'", "UPDATE leases SET seat_lease = '1 hour'",
                           "SELECT set_leases('1 hour')",
-                          "SELECT record_usage()", "SELECT * FROM purge_usage('1 day')"] {
+                          "SELECT record_usage()", "SELECT purge_lapsed_seats(10)", "SELECT purge_history('1 day', 10)"] {
             #expect(throws: StackError.self, "\(forbidden)") { try stack.sql("SET ROLE license_reporter; " + forbidden) }
         }
         // The pool's role reads no report and purges nothing.
         #expect(throws: StackError.self) { try stack.sql("SET ROLE license_pool; SELECT * FROM report_usage_now") }
-        #expect(throws: StackError.self) { try stack.sql("SET ROLE license_pool; SELECT * FROM purge_usage('1 day')") }
+        #expect(throws: StackError.self) { try stack.sql("SET ROLE license_pool; SELECT purge_lapsed_seats(10)") }
+        #expect(throws: StackError.self) { try stack.sql("SET ROLE license_pool; SELECT purge_history('1 day', 10)") }
     }
 
     @Test("record_usage rolls up only the scopes it is given; a pool's stop rolls up the scopes it counted")

@@ -27,7 +27,4 @@ public struct LicenseIdentity: Hashable, Sendable {
     public static func unverified(realm: String) -> LicenseIdentity {
         LicenseIdentity(realm: realm, issuer: "", product: "", id: "")
     }
-
-    /// The four key columns, as statement parameters `$1`–`$4`.
-    var parameters: [String?] { [realm, issuer, product, id] }
 }

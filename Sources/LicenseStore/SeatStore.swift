@@ -1,70 +1,39 @@
 import LicenseCore
+import LicenseService
 import LicenseSigning
 import Postgres
 
-/// A seat request: who asks for which scopes of which license (SPEC §4 rule 9). IDs are
-/// already hashed; the store never sees a raw one.
-public struct SeatRequest: Sendable {
-    public let license: LicenseIdentity
-    /// The fingerprint of the key presented, which may be revoked on its own.
-    public let fingerprint: String
-    /// The base product (`""`) and each requested option, with their limits; each name once.
-    public let scopes: [(name: String, limits: LicenseTerms.Limits)]
-    public let userHash: String
-    public let instanceHash: String
-    public let computerHash: String
-
-    public init(license: LicenseIdentity, fingerprint: String, scopes: [(name: String, limits: LicenseTerms.Limits)],
-                userHash: String, instanceHash: String, computerHash: String) {
-        self.license = license
-        self.fingerprint = fingerprint
-        self.scopes = scopes
-        self.userHash = userHash
-        self.instanceHash = instanceHash
-        self.computerHash = computerHash
-    }
-}
-
-/// An admission found no row for its license (the database was reset or the row deleted
-/// while this pool remembered having registered it): register again, then retry.
-public struct LicenseNotRegistered: Error {}
-
 /// `admit_seat` answered something it never answers: the database's migrations and this pool
 /// disagree. The check answers 503 and the log names it as a fault.
-public struct UnexpectedAdmission: Error, CustomStringConvertible {
+public struct UnexpectedAdmission: StoreFailure, CustomStringConvertible {
     public let outcome: String
     public var description: String { "admit_seat answered \(outcome); are the migrations applied?" }
+    public var failureKind: StoreFailureKind { .fault }
+    public var failureCode: String? { nil }
 }
 
-/// What became of a seat request.
-public enum SeatOutcome: Equatable, Sendable {
-    /// The seat is active: refreshed, or admitted.
-    case seated
-    /// The license or this key is revoked in this realm (rule 3).
-    case revoked
-    /// A scope has no room: the limit's reason and the scope's name.
-    case refused(CheckReason, scope: String)
-}
-
-/// Active seats of one scope, as the JSON answer shows them. Each count stops at
-/// `countLimit + 1`: that figure means "more than `countLimit`", so that an answer costs the
-/// same whatever the number of seats.
-public struct ScopeUsage: Equatable, Sendable {
-    /// The largest count shown exactly.
-    public static let countLimit = 1000
-
-    public var rights = 0
-    public var users = 0
-    public var hosts = 0
+extension LicenseIdentity {
+    /// The four key columns, as statement parameters `$1`–`$4`.
+    var parameters: [String?] { [realm, issuer, product, id] }
 }
 
 /// Licenses and seats in PostgreSQL, through one worker's connection and its prepared
-/// statements. Not `Sendable`: one per worker thread.
-public final class SeatStore {
-    /// The base product's scope name in the database; options are named as in the key.
-    public static let baseScope = ""
-
+/// statements: the request path's SQL, all of it. Not `Sendable`: one per worker thread.
+public final class SeatStore: SeatStoring {
     private let connection: PostgresConnection
+
+    /// What every worker's connection runs after each (re)connect: a database in trouble must
+    /// answer 503 within seconds, and a refresh may commit asynchronously (an admission turns
+    /// synchronous commit on for itself).
+    static let sessionSettings = [
+        "SET statement_timeout = '3s'", "SET lock_timeout = '2s'", "SET idle_in_transaction_session_timeout = '10s'",
+        "SET synchronous_commit = off",
+    ]
+
+    /// A worker's store on a connection of its own.
+    public convenience init(conninfo: String) throws(PostgresError) {
+        try self.init(connection: try PostgresConnection(conninfo: conninfo, setupStatements: Self.sessionSettings))
+    }
 
     /// Rule 3 in SQL: the license's id, or this one key's fingerprint, is revoked in the realm
     /// (or in every realm). Both are found through their own index.
@@ -167,7 +136,7 @@ public final class SeatStore {
             try connection.run("register_license", license.parameters + [
                 fingerprint, key.licensee, key.type.rawValue, key.signedMessage,
             ] + dates.map { $0?.description })
-            let scopes = [(Self.baseScope, key.baseLimits)] + key.options.map { ($0.name, $0.limits) }
+            let scopes = [(SeatRequest.baseScope, key.baseLimits)] + key.options.map { ($0.name, $0.limits) }
             try connection.run("register_scopes", license.parameters + [
                 SQLArray.text(scopes.map(\.0)), SQLArray.numbers(scopes.map(\.1.rights)),
                 SQLArray.numbers(scopes.map(\.1.users)), SQLArray.numbers(scopes.map(\.1.hosts)),

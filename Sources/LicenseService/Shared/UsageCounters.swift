@@ -33,7 +33,7 @@ public final class UsageCounters: Sendable {
 
     /// The most domain and revision pairs one license adds to a batch; the database keeps at
     /// most as many new ones per license and day (sql/007), so more would only cost memory.
-    static let clientsPerLicense = 100
+    static let newClientsPerLicense = 100
 
     /// One flush's worth of counts.
     public struct Batch: Sendable {
@@ -41,7 +41,7 @@ public final class UsageCounters: Sendable {
         var denials: [DenialDay: Int] = [:]
         var clients: [Client: ClientSeen] = [:]
         /// How many entries of `clients` each license has.
-        var clientCounts: [LicenseIdentity: Int] = [:]
+        var clientsPerLicense: [LicenseIdentity: Int] = [:]
 
         public var isEmpty: Bool { scopes.isEmpty && denials.isEmpty && clients.isEmpty }
 
@@ -58,7 +58,7 @@ public final class UsageCounters: Sendable {
                                               checks: current.checks + value.checks)
                 } else {
                     clients[key] = value
-                    clientCounts[key.license, default: 0] += 1
+                    clientsPerLicense[key.license, default: 0] += 1
                 }
             }
         }
@@ -69,45 +69,25 @@ public final class UsageCounters: Sendable {
                 seen.last = now
                 seen.checks += 1
                 clients[client] = seen
-            } else if clientCounts[client.license, default: 0] < UsageCounters.clientsPerLicense {
+            } else if clientsPerLicense[client.license, default: 0] < UsageCounters.newClientsPerLicense {
                 clients[client] = ClientSeen(first: now, last: now, checks: 1)
-                clientCounts[client.license, default: 0] += 1
+                clientsPerLicense[client.license, default: 0] += 1
             }
         }
 
-        /// The scopes this batch counted checks in, as the realm, issuer, product, license and
-        /// scope arrays of `record_usage`: only they can have new users or peaks to roll up.
-        public var touchedScopeArguments: [String?] {
-            let keys = Array(scopes.keys)
-            return Self.licenseArrays(keys.map(\.license)) + [SQLArray.text(keys.map(\.scope))]
+        /// Checks and denials per license scope and day.
+        public var scopeCounts: [(license: LicenseIdentity, scope: String, day: String, checks: Int, denials: Int)] {
+            scopes.map { ($0.key.license, $0.key.scope, $0.key.day, $0.value.checks, $0.value.denials) }
         }
 
-        /// The arguments of `add_usage_counts`, as PostgreSQL array literals.
-        public var arguments: [String?] {
-            let scopeKeys = Array(scopes.keys)
-            let denialKeys = Array(denials.keys)
-            let clientEntries = Array(clients)
-            let timestamp = ISO8601DateFormatter()
-            timestamp.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            let scopeCounts = scopeKeys.map { scopes[$0] ?? (0, 0) }
-            return Self.licenseArrays(scopeKeys.map(\.license)) + [
-                SQLArray.text(scopeKeys.map(\.scope)), SQLArray.text(scopeKeys.map(\.day)),
-                SQLArray.text(scopeCounts.map { String($0.checks) }), SQLArray.text(scopeCounts.map { String($0.denials) }),
-            ] + Self.licenseArrays(denialKeys.map(\.license)) + [
-                SQLArray.text(denialKeys.map(\.day)), SQLArray.text(denialKeys.map(\.reason)),
-                SQLArray.text(denialKeys.map { String(denials[$0] ?? 0) }),
-            ] + Self.licenseArrays(clientEntries.map(\.key.license)) + [
-                SQLArray.text(clientEntries.map(\.key.domain)), SQLArray.text(clientEntries.map(\.key.revision)),
-                SQLArray.text(clientEntries.map { timestamp.string(from: $0.value.first) }),
-                SQLArray.text(clientEntries.map { timestamp.string(from: $0.value.last) }),
-                SQLArray.text(clientEntries.map { String($0.value.checks) }),
-            ]
+        /// Denials per license, day and reason.
+        public var denialCounts: [(license: LicenseIdentity, day: String, reason: String, denials: Int)] {
+            denials.map { ($0.key.license, $0.key.day, $0.key.reason, $0.value) }
         }
 
-        /// The realm, issuer, product and id arrays of a list of licenses.
-        private static func licenseArrays(_ licenses: [LicenseIdentity]) -> [String?] {
-            [SQLArray.text(licenses.map(\.realm)), SQLArray.text(licenses.map(\.issuer)),
-             SQLArray.text(licenses.map(\.product)), SQLArray.text(licenses.map(\.id))]
+        /// Checks per license, domain and revision, with the first and last one's time.
+        public var clientCounts: [(license: LicenseIdentity, domain: String, revision: String, first: Date, last: Date, checks: Int)] {
+            clients.map { ($0.key.license, $0.key.domain, $0.key.revision, $0.value.first, $0.value.last, $0.value.checks) }
         }
     }
 

@@ -1,0 +1,217 @@
+import LicenseCore
+import LicenseSigning
+import Logging
+
+/// `/check` and `/release` (SPEC §3, §4): a startup code in; `valid`, `invalid REASON` or
+/// `released` out. Decoding and rules 1–2 need no store; registration, revocation and seats
+/// go through the worker's `SeatStoring`. One per worker thread.
+public final class CheckHandler {
+    /// The largest body accepted; a startup code is at most 4096 bytes decoded.
+    public static let maximumBodyLength = 8192
+
+    /// What a check answers while the store cannot serve it: clients skip and retry later.
+    public static let unavailableResponse = ServiceResponse.text(
+        503, "database unavailable; skip the check and try again later", headers: [("Retry-After", "5")])
+
+    private let settings: CheckSettings
+    private let shared: SharedCheckState
+    private let store: any SeatStoring
+
+    public init(settings: CheckSettings, shared: SharedCheckState, store: any SeatStoring) {
+        self.settings = settings
+        self.shared = shared
+        self.store = store
+    }
+
+    /// A start whose code decoded and whose key passed rules 1–2.
+    private struct Start {
+        let code: StartupCode
+        let key: LicenseKey
+        let license: LicenseIdentity
+        let fingerprint: String
+        let wantsJSON: Bool
+    }
+
+    /// The start of a request, or the answer that ends it before the store (a 400, rules 1–2).
+    private enum Opening {
+        case start(Start)
+        case answered(ServiceResponse)
+    }
+
+    /// `/check`: rules 1–10.
+    public func check(_ request: ServiceRequest) -> ServiceResponse {
+        let start: Start
+        switch open(request, countingRefusals: true) {
+        case .answered(let response): return response
+        case .start(let opened): start = opened
+        }
+        do {
+            try registerIfDue(start)
+            if let reason = LicenseCheck.evaluate(start.key, code: start.code, origin: request.origin, isRevoked: false,
+                                                  serverSystemID: settings.serverSystemID, today: settings.today()) {
+                // Revocation (rule 3) outranks rules 4–8, so a refusal asks for it; a start that
+                // passes them learns it from the statement that refreshes its seat.
+                return refuse(start, try store.isRevoked(start.license, fingerprint: start.fingerprint) ? .revoked : reason)
+            }
+            return try seat(start)
+        } catch {
+            return unavailable(error, realm: start.license.realm)
+        }
+    }
+
+    /// `/release`: rules 1–3, then the user's instance leaves every scope of the license.
+    public func release(_ request: ServiceRequest) -> ServiceResponse {
+        let start: Start
+        switch open(request, countingRefusals: false) {
+        case .answered(let response): return response
+        case .start(let opened): start = opened
+        }
+        do {
+            try registerIfDue(start)
+            if try store.isRevoked(start.license, fingerprint: start.fingerprint) {
+                return AnswerPresenter.invalid(.revoked, key: start.key, json: start.wantsJSON)
+            }
+            try store.release(start.license, userHash: hash(.user, start.code.userID),
+                              instanceHash: hash(.instance, start.code.effectiveInstance))
+            return AnswerPresenter.released
+        } catch {
+            return unavailable(error, realm: start.license.realm)
+        }
+    }
+
+    /// Decodes the code (a 400 when it does not) and applies rules 1–2 through the key cache.
+    private func open(_ request: ServiceRequest, countingRefusals: Bool) -> Opening {
+        guard let encoded = FormDecoding.code(of: request) else {
+            return .answered(.text(400, "no code: send ?code=CODE, a form field code=CODE, or the bare code as the body"))
+        }
+        let code: StartupCode
+        do {
+            code = try StartupCode(decoding: encoded)
+        } catch {
+            return .answered(.text(400, error.message))
+        }
+        let wantsJSON = request.accept?.contains("application/json") == true
+        let realm = request.realm
+        if settings.realms.realms[realm] == nil {
+            shared.unknownRealms.warnOnce(realm, logger: settings.logger)
+        }
+        let authentication = shared.keyCache.authenticate(keyLine: code.keyLine, realm: realm,
+                                                          issuers: settings.realms.issuers(of: realm))
+        switch authentication.decision {
+        case .invalid(let reason, let parsed):
+            if countingRefusals { shared.usage.recordUnverifiedDenial(realm: realm, reason: reason, day: settings.today()) }
+            return .answered(AnswerPresenter.invalid(reason, key: parsed, json: wantsJSON))
+        case .valid(let key):
+            return .start(Start(code: code, key: key, license: LicenseIdentity(realm: realm, key: key, id: authentication.licenseID),
+                                fingerprint: authentication.fingerprint, wantsJSON: wantsJSON))
+        }
+    }
+
+    /// A key seen with a valid signature is registered (SPEC §4), at most once a minute per pool.
+    private func registerIfDue(_ start: Start) throws {
+        if shared.registrations.needsRegistration(realm: start.license.realm, fingerprint: start.fingerprint) {
+            try register(start)
+        }
+    }
+
+    private func register(_ start: Start) throws {
+        try store.register(start.key, as: start.license, fingerprint: start.fingerprint)
+        shared.registrations.registered(realm: start.license.realm, fingerprint: start.fingerprint)
+    }
+
+    /// Rules 9–10 for a start that passed rules 4–8.
+    private func seat(_ start: Start) throws -> ServiceResponse {
+        let request = SeatRequest(
+            license: start.license, fingerprint: start.fingerprint,
+            // Rule 8 passed: every requested option is in the key (compactMap so that nothing can trap).
+            scopes: [(SeatRequest.baseScope, start.key.baseLimits)] + start.code.options.compactMap { name in
+                start.key.terms.option(named: name).map { (name, $0.limits) }
+            },
+            userHash: hash(.user, start.code.userID), instanceHash: hash(.instance, start.code.effectiveInstance),
+            computerHash: hash(.computer, start.code.effectiveComputer))
+        let outcome: SeatOutcome
+        do {
+            outcome = try store.seat(request)
+        } catch is LicenseNotRegistered {
+            try register(start)
+            outcome = try store.seat(request)
+        }
+        let scopeNames = request.scopes.map(\.name)
+        switch outcome {
+        case .revoked:
+            return refuse(start, .revoked)
+        case .refused(let reason, let scope):
+            count(start, scopes: scopeNames, refusal: (reason, scope))
+            return AnswerPresenter.invalid(reason, key: start.key, json: start.wantsJSON, scopes: request.scopes,
+                                           usage: start.wantsJSON ? try store.usage(request) : [:])
+        case .seated:
+            count(start, scopes: scopeNames, refusal: nil)
+            return AnswerPresenter.valid(start.key, scopes: request.scopes, usage: start.wantsJSON ? try store.usage(request) : nil)
+        }
+    }
+
+    /// A refusal of rules 3–8, counted in the base scope.
+    private func refuse(_ start: Start, _ reason: CheckReason) -> ServiceResponse {
+        count(start, scopes: [SeatRequest.baseScope], refusal: (reason, SeatRequest.baseScope))
+        return AnswerPresenter.invalid(reason, key: start.key, json: start.wantsJSON)
+    }
+
+    /// Counts a check of a verified key for the usage history. Domains and revisions only of
+    /// starts that passed rules 3–6: a refused key's client names nothing a report should keep
+    /// (and an attacker could vary it).
+    private func count(_ start: Start, scopes: [String], refusal: (reason: CheckReason, scope: String)?) {
+        let recordsClient = refusal.map { $0.reason.isAfterRuleSix } ?? true
+        shared.usage.recordCheck(
+            license: start.license, scopes: scopes,
+            client: recordsClient ? (domain: start.code.domain.description.lowercased(), revision: start.code.revision.text) : nil,
+            refusal: refusal, day: settings.today())
+    }
+
+    private func hash(_ kind: ServerSecret.Kind, _ value: String) -> String {
+        settings.secret.hash(kind, value)
+    }
+
+    /// The 503 of SPEC §3 for any failure after the key check. The log tells an unavailable or
+    /// busy store from a fault (a missing table, a privilege, an answer the migrations should not
+    /// give), which needs a person, not a retry. Errors name statements and SQLSTATEs, never
+    /// parameters: no ID reaches the log.
+    private func unavailable(_ error: any Error, realm: String) -> ServiceResponse {
+        let failure = error as? any StoreFailure
+        if let failure, failure.failureKind != .fault {
+            settings.logger.error("database unavailable", metadata: [
+                "kind": "\(failure.failureKind.rawValue)", "error": "\(error)", "realm": "\(realm)",
+            ])
+        } else {
+            settings.logger.error("database fault", metadata: [
+                "sqlstate": "\(failure?.failureCode ?? "none")", "error": "\(error)", "realm": "\(realm)",
+            ])
+        }
+        return Self.unavailableResponse
+    }
+}
+
+/// `/healthz` (SPEC §3): `ok` while the store answers.
+public struct HealthHandler {
+    private let store: any SeatStoring
+
+    public init(store: any SeatStoring) {
+        self.store = store
+    }
+
+    public func health(_ request: ServiceRequest) -> ServiceResponse {
+        store.isHealthy() ? .text(200, "ok") : CheckHandler.unavailableResponse
+    }
+}
+
+extension Router {
+    /// The pool's routes over one worker's store (SPEC §3).
+    public static func licenseRoutes(settings: CheckSettings, shared: SharedCheckState, store: any SeatStoring) -> Router {
+        let checks = CheckHandler(settings: settings, shared: shared, store: store)
+        let health = HealthHandler(store: store)
+        return Router([
+            Route("/check", methods: ["GET", "POST"], allowsCrossOrigin: true, handle: checks.check),
+            Route("/release", methods: ["POST"], allowsCrossOrigin: true, handle: checks.release),
+            Route("/healthz", methods: ["GET", "HEAD"], handle: health.health),
+        ])
+    }
+}

@@ -1,0 +1,43 @@
+import LicenseCore
+import Logging
+
+/// What the check handlers are configured with: the pool's settings, fixed at start.
+public struct CheckSettings: Sendable {
+    public let realms: RealmIssuers
+    public let secret: ServerSecret
+    /// This server's own system ID, which floating keys may be bound to (rule 7).
+    public let serverSystemID: String?
+    /// Today in UTC; a function so that tests can move the clock.
+    public let today: @Sendable () -> LicenseDate
+    public let logger: Logger
+
+    public init(realms: RealmIssuers, secret: ServerSecret, serverSystemID: String?, logger: Logger,
+                today: @escaping @Sendable () -> LicenseDate) {
+        self.realms = realms
+        self.secret = secret
+        self.serverSystemID = serverSystemID
+        self.today = today
+        self.logger = logger
+    }
+}
+
+/// What the pool's workers share besides settings: the caches that spare a check work, and the
+/// usage counters. One of each per pool.
+public struct SharedCheckState: Sendable {
+    /// Rules 1–2 of a key text, computed once per realm.
+    public let keyCache: VerifiedKeyCache
+    /// Which licenses were registered in the last minute.
+    public let registrations: RegistrationMemo
+    /// Realms nginx named that have no issuers folder, each logged once.
+    public let unknownRealms: UnknownRealms
+    /// Checks, denials and clients counted for the usage history.
+    public let usage: UsageCounters
+
+    public init(keyCache: VerifiedKeyCache = VerifiedKeyCache(), registrations: RegistrationMemo = RegistrationMemo(),
+                unknownRealms: UnknownRealms = UnknownRealms(), usage: UsageCounters = UsageCounters()) {
+        self.keyCache = keyCache
+        self.registrations = registrations
+        self.unknownRealms = unknownRealms
+        self.usage = usage
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import LicenseCore
+import LicenseSigning
+
+/// The answers of `/check` and `/release` (SPEC §3): one line of text, or the JSON object for
+/// a client that accepts `application/json`.
+public enum AnswerPresenter {
+    /// `valid`, or the JSON object of a valid check.
+    static func valid(_ key: LicenseKey, scopes: [(name: String, limits: LicenseTerms.Limits)],
+                      usage: [String: ScopeUsage]?) -> ServiceResponse {
+        guard let usage else { return .text(200, "valid") }
+        return json(CheckAnswer(reason: nil, key: key, scopes: scopes, usage: usage))
+    }
+
+    /// `invalid REASON`, or its JSON object; `scopes` and `usage` when seats were counted.
+    static func invalid(_ reason: CheckReason, key: LicenseKey?, json wantsJSON: Bool,
+                        scopes: [(name: String, limits: LicenseTerms.Limits)] = [], usage: [String: ScopeUsage] = [:]) -> ServiceResponse {
+        guard wantsJSON else { return .text(200, "invalid " + reason.rawValue) }
+        return json(CheckAnswer(reason: reason, key: key, scopes: scopes, usage: usage))
+    }
+
+    static let released = ServiceResponse.text(200, "released")
+
+    private static func json(_ answer: CheckAnswer) -> ServiceResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding these members cannot fail: strings, integers and nulls only.
+        let body = (try? encoder.encode(answer)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return .json(body)
+    }
+}
+
+/// The JSON answer of SPEC §3. A member whose value is not known (a key that did not parse),
+/// and a limit the key does not set, is `null`, never left out.
+struct CheckAnswer: Encodable {
+    struct Counts<Value: Encodable>: Encodable {
+        let rights: Value
+        let users: Value
+        let hosts: Value
+    }
+
+    struct Scope: Encodable {
+        let scope: String
+        let limits: Counts<Int?>
+        let inUse: Counts<Int>
+
+        enum CodingKeys: String, CodingKey {
+            case scope, limits
+            case inUse = "in_use"
+        }
+    }
+
+    let result: String
+    let reason: String?
+    let license: String?
+    let product: String?
+    let expires: String?
+    let scopes: [Scope]
+
+    init(reason: CheckReason?, key: LicenseKey?, scopes: [(name: String, limits: LicenseTerms.Limits)], usage: [String: ScopeUsage]) {
+        result = reason == nil ? "valid" : "invalid"
+        self.reason = reason?.rawValue
+        license = key?.licenseID
+        product = key?.product
+        expires = key?.duration?.last.description
+        self.scopes = scopes.map { scope in
+            let used = usage[scope.name] ?? ScopeUsage()
+            return Scope(scope: scope.name == SeatRequest.baseScope ? "base" : scope.name,
+                         limits: Counts(rights: scope.limits.rights, users: scope.limits.users, hosts: scope.limits.hosts),
+                         inUse: Counts(rights: used.rights, users: used.users, hosts: used.hosts))
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case result, reason, license, product, expires, scopes
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(result, forKey: .result)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(license, forKey: .license)
+        try container.encode(product, forKey: .product)
+        try container.encode(expires, forKey: .expires)
+        try container.encode(scopes, forKey: .scopes)
+    }
+}
+
+extension CheckAnswer.Counts {
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        // `encode`, not the synthesized `encodeIfPresent`: a limit the key does not set is null.
+        try container.encode(rights, forKey: .rights)
+        try container.encode(users, forKey: .users)
+        try container.encode(hosts, forKey: .hosts)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rights, users, hosts
+    }
+}

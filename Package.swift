@@ -67,6 +67,11 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .target(name: "CTestSupport", path: "Tests/CTestSupport"),
+        .target(name: "InMemorySeatStore", dependencies: ["LicenseService", "LicenseCore"], path: "Tests/InMemorySeatStore"),
+        .testTarget(
+            name: "CheckHandlerTests",
+            dependencies: ["LicenseService", "InMemorySeatStore", "LicenseCore", "LicenseSigning", "LicenseCrypto",
+                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "LicenseCoreTests", dependencies: ["LicenseCore", "LicenseSigning", "LicenseCrypto"]),
         .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto", "TestSupport"]),
         .testTarget(

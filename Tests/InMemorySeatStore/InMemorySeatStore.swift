@@ -1,0 +1,90 @@
+import Foundation
+import LicenseCore
+import LicenseService
+
+/// A `SeatStoring` in memory, for the handler's tests and its fuzzer: it follows rule 9 in the
+/// plainest way and records what the handler asked of it. It proves nothing about SQL,
+/// admission under concurrency or leases in PostgreSQL; the service tests do that.
+public final class InMemorySeatStore: SeatStoring {
+    private struct Seat: Hashable {
+        let license: LicenseIdentity
+        let scope: String
+        let user: String
+        let instance: String
+        let computer: String
+    }
+
+    /// Registrations asked for, in order.
+    public private(set) var registrations: [(license: LicenseIdentity, fingerprint: String)] = []
+    /// License ids and key fingerprints revoked (in every realm).
+    public var revokedLicenseIDs: Set<String> = []
+    public var revokedFingerprints: Set<String> = []
+    /// When set, every call throws it (a store that is down or at fault).
+    public var failure: (any Error)?
+    /// Whether `seat` should answer "not registered" once more, as after a database reset.
+    public var forgetsRegistrationOnce = false
+
+    private var registered: Set<LicenseIdentity> = []
+    private var seats: Set<Seat> = []
+
+    public init() {}
+
+    public func isHealthy() -> Bool { failure == nil }
+
+    public func register(_ key: LicenseKey, as license: LicenseIdentity, fingerprint: String) throws {
+        if let failure { throw failure }
+        registrations.append((license, fingerprint))
+        registered.insert(license)
+    }
+
+    public func isRevoked(_ license: LicenseIdentity, fingerprint: String) throws -> Bool {
+        if let failure { throw failure }
+        return revokedLicenseIDs.contains(license.id) || revokedFingerprints.contains(fingerprint)
+    }
+
+    public func seat(_ request: SeatRequest) throws -> SeatOutcome {
+        if try isRevoked(request.license, fingerprint: request.fingerprint) { return .revoked }
+        if forgetsRegistrationOnce {
+            forgetsRegistrationOnce = false
+            registered.remove(request.license)
+        }
+        guard registered.contains(request.license) else { throw LicenseNotRegistered() }
+        let wanted = request.scopes.map { seat(request, scope: $0.name) }
+        if wanted.allSatisfy(seats.contains) { return .seated }
+        for (scope, limits) in request.scopes {
+            let active = seats.filter { $0.license == request.license && $0.scope == scope }
+            let new = seat(request, scope: scope)
+            let withIt = active.union([new])
+            if let users = limits.users, Set(withIt.map(\.user)).count > users { return .refused(.users, scope: scope) }
+            if let hosts = limits.hosts, Set(withIt.map(\.computer)).count > hosts { return .refused(.hosts, scope: scope) }
+            if let rights = limits.rights, withIt.count > rights { return .refused(.rights, scope: scope) }
+        }
+        seats.formUnion(wanted)
+        return .seated
+    }
+
+    public func usage(_ request: SeatRequest) throws -> [String: ScopeUsage] {
+        if let failure { throw failure }
+        var usage: [String: ScopeUsage] = [:]
+        for (scope, _) in request.scopes {
+            let active = seats.filter { $0.license == request.license && $0.scope == scope }
+            let limit = ScopeUsage.countLimit + 1
+            usage[scope] = ScopeUsage(rights: min(active.count, limit), users: min(Set(active.map(\.user)).count, limit),
+                                      hosts: min(Set(active.map(\.computer)).count, limit))
+        }
+        return usage
+    }
+
+    public func release(_ license: LicenseIdentity, userHash: String, instanceHash: String) throws {
+        if let failure { throw failure }
+        seats = seats.filter { !($0.license == license && $0.user == userHash && $0.instance == instanceHash) }
+    }
+
+    /// How many seats (of every scope) the store holds.
+    public var seatCount: Int { seats.count }
+
+    private func seat(_ request: SeatRequest, scope: String) -> Seat {
+        Seat(license: request.license, scope: scope, user: request.userHash, instance: request.instanceHash,
+             computer: request.computerHash)
+    }
+}

@@ -37,12 +37,13 @@ let package = Package(
         ),
         .target(name: "LicenseCrypto", dependencies: ["COpenSSL"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
-        .target(name: "FastCGI", dependencies: ["CFastCGI"]),
-        .target(name: "HTTPSClient", dependencies: ["COpenSSL"]),
+        .target(name: "FastCGI", dependencies: ["CFastCGI", "SystemCalls"]),
+        .target(name: "HTTPSClient", dependencies: ["COpenSSL", "LicenseCrypto", "SystemCalls"]),
+        .target(name: "SystemCalls"),
         .target(name: "LicenseCore"),
-        .target(name: "LicenseSigning", dependencies: ["LicenseCore", "LicenseCrypto"]),
+        .target(name: "LicenseSigning", dependencies: ["LicenseCore", "LicenseCrypto", "SystemCalls"]),
         .target(name: "SystemIdentity"),
-        .target(name: "LicenseClient", dependencies: ["HTTPSClient", "LicenseCore", "LicenseCrypto"]),
+        .target(name: "LicenseClient", dependencies: ["HTTPSClient", "LicenseCore", "LicenseCrypto", "SystemCalls"]),
         .target(
             name: "LicenseService",
             dependencies: [

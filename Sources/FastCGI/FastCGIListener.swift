@@ -1,4 +1,5 @@
 import CFastCGI
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,17 +23,16 @@ public struct FastCGIListener: Sendable {
             if Self.someoneListens(on: address) { throw FastCGIError("another process listens on \(address)") }
             unlink(address)
         }
-        let descriptor = FCGX_OpenSocket(address, backlog)
-        guard descriptor >= 0 else { throw FastCGIError("cannot listen on \(address): \(String(cString: strerror(errno)))") }
-        if isUnix {
-            if let group, chown(address, uid_t.max, group) != 0 {
-                throw FastCGIError("cannot give \(address) to group \(group): \(String(cString: strerror(errno)))")
+        do throws(SystemCallError) {
+            let descriptor = try systemCall("cannot listen on \(address)") { FCGX_OpenSocket(address, backlog) }
+            if isUnix {
+                if let group { _ = try systemCall("cannot give \(address) to group \(group)") { chown(address, uid_t.max, group) } }
+                _ = try systemCall("cannot chmod \(address)") { chmod(address, mode) }
             }
-            if chmod(address, mode) != 0 {
-                throw FastCGIError("cannot chmod \(address): \(String(cString: strerror(errno)))")
-            }
+            self.descriptor = descriptor
+        } catch {
+            throw FastCGIError(error.description, errno: error.errno)
         }
-        self.descriptor = descriptor
         self.unixSocketPath = isUnix ? address : nil
     }
 

@@ -1,4 +1,5 @@
 import CFastCGI
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,9 +30,10 @@ public final class FastCGIRequest {
     public func accept() throws(FastCGIError) {
         let result = FCGX_Accept_r(request)
         guard result >= 0 else {
-            // FCGX_Accept_r returns -errno, or -9999 when errno was not set.
-            let code = result == -9999 ? 0 : -result
-            throw FastCGIError("accept failed: " + (code == 0 ? "unknown error" : String(cString: strerror(code))), errno: code)
+            // FCGX_Accept_r returns -errno (read right after accept failed), or -9999 when errno was not set.
+            guard result != -9999 else { throw FastCGIError("accept failed for a reason libfcgi did not give") }
+            let error = SystemCallError("accept failed", errno: -result)
+            throw FastCGIError(error.description, errno: error.errno)
         }
     }
 

@@ -1,4 +1,5 @@
 import COpenSSL
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -123,18 +124,26 @@ final class TLSConnection {
         var next: UnsafeMutablePointer<addrinfo>? = first
         while let address = next {
             next = address.pointee.ai_next
-            let descriptor = Glibc.socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-            guard descriptor >= 0 else { continue }
+            let family = address.pointee.ai_family
+            guard let descriptor = try? systemCall("socket", { Glibc.socket(family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0) })
+            else { continue }
             do throws(HTTPSClientError) {
-                if Glibc.connect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) != 0 {
-                    guard errno == EINPROGRESS else { throw HTTPSClientError(.unreachable, "cannot connect to \(host):\(port): \(String(cString: strerror(errno)))") }
+                let what = "cannot connect to \(host):\(port)"
+                do {
+                    _ = try systemCall(what, retryingInterrupts: false) {
+                        Glibc.connect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen)
+                    }
+                } catch where error.errno == EINPROGRESS || error.errno == EINTR {
+                    // Connecting in the background: its outcome is SO_ERROR once the socket is writable.
                     try wait(descriptor, for: Int16(POLLOUT), until: deadline, doing: "connecting to \(host):\(port)")
                     var socketError: Int32 = 0
                     var length = socklen_t(MemoryLayout<Int32>.size)
                     getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &socketError, &length)
                     guard socketError == 0 else {
-                        throw HTTPSClientError(.unreachable, "cannot connect to \(host):\(port): \(String(cString: strerror(socketError)))")
+                        throw HTTPSClientError(.unreachable, SystemCallError(what, errno: socketError).description)
                     }
+                } catch {
+                    throw HTTPSClientError(.unreachable, error.description)
                 }
                 return descriptor
             } catch {
@@ -154,11 +163,16 @@ final class TLSConnection {
             let milliseconds = max(0, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
             if milliseconds <= 0 { throw HTTPSClientError(.timedOut, "timed out \(what)") }
             var descriptor = pollfd(fd: socket, events: events, revents: 0)
-            let ready = poll(&descriptor, 1, Int32(min(milliseconds, 60_000)))
-            if ready > 0 { return }
-            if ready < 0 && errno != EINTR {
-                throw HTTPSClientError(.unreachable, "\(what): \(String(cString: strerror(errno)))")
+            let ready: Int32
+            do {
+                // Not retried here: an interrupted wait goes round this loop, with less time left.
+                ready = try systemCall(what, retryingInterrupts: false) { poll(&descriptor, 1, Int32(min(milliseconds, 60_000))) }
+            } catch where error.errno == EINTR {
+                continue
+            } catch {
+                throw HTTPSClientError(.unreachable, error.description)
             }
+            if ready > 0 { return }
         }
     }
 }

@@ -1,4 +1,5 @@
 import COpenSSL
+import LicenseCrypto
 
 /// OpenSSL's client settings, shared by the connections made with it: certificates are always
 /// verified, TLS 1.2 at least, trust from a CA file or the system's store.
@@ -31,14 +32,9 @@ public final class TLSContext: @unchecked Sendable {
         SSL_CTX_free(context)
     }
 
-    /// Takes every error OpenSSL queued on this thread, so that the next call starts clean.
+    /// OpenSSL's queued reasons, for a message; the queue is left empty.
     static func openSSLErrors() -> String {
-        var reasons: [String] = []
-        while case let error = ERR_get_error(), error != 0 {
-            var buffer = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(error, &buffer, buffer.count)
-            reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
+        let reasons = OpenSSLErrorQueue.drain()
         return reasons.isEmpty ? "no reason given" : reasons.joined(separator: "; ")
     }
 }

@@ -103,7 +103,7 @@ public struct LicenseClient: Sendable {
     /// check with it at start, release it at exit.
     public static func newInstanceID() throws(LicenseClientError) -> String {
         do {
-            return try SecureRandom.bytes(12).map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+            return Digest.hex(try SecureRandom.bytes(12))
         } catch {
             throw LicenseClientError(.configuration, "no random bytes for an instance ID: \(error)")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import LicenseCore
 import LicenseCrypto
+import SystemCalls
 
 /// The user ID a client generates once and keeps (SPEC §2): random, naming no person, in a
 /// file only the user can read.
@@ -29,34 +30,42 @@ public enum UserIDFile {
         }
         let newID: String
         do {
-            newID = try SecureRandom.bytes(16).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+            newID = Digest.hex(try SecureRandom.bytes(16))
         } catch {
             throw LicenseClientError(.userIDFile, "no random bytes for a user ID: \(error)")
         }
         let aside = path + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let descriptor = open(aside, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw LicenseClientError(.userIDFile, "cannot create \(aside): \(String(cString: strerror(errno)))")
-        }
+        // Gone at the end whatever happens: linked into place, or not needed.
         defer { unlink(aside) }
-        let bytes = Array((newID + "\n").utf8)
-        let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor)
-        close(descriptor)
-        guard written == bytes.count, synced == 0 else {
-            throw LicenseClientError(.userIDFile, "cannot write \(aside): \(String(cString: strerror(errno)))")
+        do {
+            try writeWhole(aside, newID + "\n")
+        } catch {
+            throw LicenseClientError(.userIDFile, error.description)
         }
-        if link(aside, path) == 0 { return newID }
-        guard errno == EEXIST else {
-            throw LicenseClientError(.userIDFile, "cannot create \(path): \(String(cString: strerror(errno)))")
+        do {
+            _ = try systemCall("cannot create \(path)") { link(aside, path) }
+            return newID
+        } catch where error.errno == EEXIST {
+            // Another program made it first: its ID is the one.
+            if let existing = try read(path) { return existing }
+        } catch {
+            throw LicenseClientError(.userIDFile, error.description)
         }
-        // Another program made it first: its ID is the one.
-        if let existing = try read(path) { return existing }
         // What is there is no ID (an empty or damaged file): replace it, atomically.
-        guard rename(aside, path) == 0 else {
-            throw LicenseClientError(.userIDFile, "cannot replace \(path): \(String(cString: strerror(errno)))")
+        do {
+            _ = try systemCall("cannot replace \(path)") { rename(aside, path) }
+        } catch {
+            throw LicenseClientError(.userIDFile, error.description)
         }
         return newID
+    }
+
+    /// Creates `path` (mode 0600, never an existing file) holding `text`, on disk when this returns.
+    private static func writeWhole(_ path: String, _ text: String) throws(SystemCallError) {
+        let descriptor = try systemCall("cannot create \(path)") { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
+        defer { close(descriptor) }
+        try writeAll(descriptor, Array(text.utf8), describing: "cannot write \(path)")
+        _ = try systemCall("cannot write \(path)") { fsync(descriptor) }
     }
 
     /// The ID in `path`; nil when there is no file or it holds no valid ID.
@@ -69,11 +78,5 @@ public enum UserIDFile {
         }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return StartupCode.isValidIdentifier(text) ? text : nil
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to length: Int) -> String {
-        String(repeating: "0", count: max(0, length - count)) + self
     }
 }

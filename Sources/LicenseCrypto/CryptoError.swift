@@ -30,17 +30,23 @@ public struct CryptoError: Error, CustomStringConvertible, Sendable {
         reasons.isEmpty ? "\(operation) failed" : "\(operation) failed: \(reasons.joined(separator: "; "))"
     }
 
-    /// Takes every error OpenSSL queued on this thread, so that the next call starts clean.
+    /// The error of `operation`, with every reason OpenSSL queued for it.
     static func drainQueue(_ code: Code, operation: String) -> CryptoError {
+        CryptoError(code, operation: operation, reasons: OpenSSLErrorQueue.drain())
+    }
+}
+
+/// OpenSSL's per-thread queue of error reasons, in one place for every wrapper of OpenSSL.
+public enum OpenSSLErrorQueue {
+    /// Takes every error OpenSSL queued on this thread, oldest first, so that the next call starts clean.
+    public static func drain() -> [String] {
         var reasons: [String] = []
-        while true {
-            let error = ERR_get_error()
-            if error == 0 { break }
+        while case let error = ERR_get_error(), error != 0 {
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(error, &buffer, buffer.count)
             reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
-        return CryptoError(code, operation: operation, reasons: reasons)
+        return reasons
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import LicenseCore
 import LicenseCrypto
+import SystemCalls
 
 /// An issuer's private key, which signs license keys: the vendor's side of SPEC §1.
 public struct IssuerSigningKey: Sendable {
@@ -48,21 +49,14 @@ public struct IssuerSigningKey: Sendable {
     /// Creates `path` with `mode` from the start (O_EXCL), so a private key is never readable
     /// by others, not even for a moment.
     private static func writeNewFile(_ path: String, contents: [UInt8], mode: mode_t) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard descriptor >= 0 else {
-            throw IssuerKeysError("cannot create \(path): \(String(cString: strerror(errno)))")
+        do throws(SystemCallError) {
+            let descriptor = try systemCall("cannot create \(path)") { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
+            defer { close(descriptor) }
+            try writeAll(descriptor, contents, describing: "cannot write \(path)")
+            // The umask may have narrowed the mode; the public key must stay readable by the server.
+            _ = try systemCall("cannot set the mode of \(path)") { fchmod(descriptor, mode) }
+        } catch {
+            throw IssuerKeysError(error.description)
         }
-        defer { close(descriptor) }
-        var offset = 0
-        while offset < contents.count {
-            let written = contents[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw IssuerKeysError("cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            offset += written
-        }
-        // The umask may have narrowed the mode; the public key must stay readable by the server.
-        fchmod(descriptor, mode)
     }
 }

@@ -7,8 +7,13 @@ extension LicenseTerms {
         String(Digest.hex(Digest.sha256(Array(signedMessage.utf8))).prefix(16))
     }
 
-    /// The license's identity for seats: its `id`, else its fingerprint.
+    /// The license's id (SPEC §1): its `id`, else its fingerprint.
     public var licenseID: String {
+        licenseID(fingerprint: fingerprint)
+    }
+
+    /// The same, with the fingerprint already at hand.
+    public func licenseID(fingerprint: String) -> String {
         id ?? fingerprint
     }
 }

@@ -8,13 +8,7 @@ import Testing
 @Suite("licensectl end to end")
 struct LicensectlTests {
     /// The licensectl built beside this test bundle.
-    static let licensectl: String = {
-        let testBinary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
-        // On Linux the tests run from the .xctest binary in the build folder itself.
-        if directory.pathExtension == "xctest" { directory.deleteLastPathComponent() }
-        return directory.appendingPathComponent("licensectl").path
-    }()
+    static let licensectl = BuiltProducts.path(of: "licensectl")
 
     static func licensectl(_ arguments: String...) throws -> CommandResult {
         try Command.run(licensectl, arguments)

@@ -19,10 +19,7 @@ public final class ServiceStack: @unchecked Sendable {
     public init(realms: [String: String], issuerFolders: [String], defaultRealmIssuers: [String] = [], portOffset: Int) throws {
         packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
-        let testBinary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var folder = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
-        if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }
-        binaries = folder.path
+        binaries = BuiltProducts.folder
         let base = 20_000 + Int(getpid() % 2000) * 10 + portOffset
         httpsPort = base
         pgPort = base + 1

@@ -20,7 +20,7 @@ public final class VerifiedKeyCache: Sendable {
             self.decision = decision
             if case .valid(let key) = decision {
                 fingerprint = key.fingerprint
-                licenseID = key.id ?? fingerprint
+                licenseID = key.terms.licenseID(fingerprint: fingerprint)
             } else {
                 fingerprint = ""
                 licenseID = ""

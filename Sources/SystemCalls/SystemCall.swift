@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A system call that failed: which one, and the `errno` it set, read right after it returned
+/// (any later call, even a deallocation, may change `errno`).
+public struct SystemCallError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What was called, for the message: `open(/etc/x)`, `connect`.
+    public let call: String
+    public let errno: Int32
+
+    public init(_ call: String, errno: Int32) {
+        self.call = call
+        self.errno = errno
+    }
+
+    /// The C library's text for `errno`.
+    public var reason: String { String(cString: strerror(errno)) }
+
+    public var description: String { "\(call): \(reason)" }
+}
+
+/// Runs `body`, a C call that returns -1 and sets `errno` when it fails, and turns a failure into
+/// a `SystemCallError` whose `errno` is read before anything else runs. An interrupted call
+/// (EINTR) is made again unless `retryingInterrupts` is false (`connect`, whose retry means
+/// something else).
+@inline(never)
+public func systemCall<Result: FixedWidthInteger>(_ call: @autoclosure () -> String, retryingInterrupts: Bool = true,
+                                                   _ body: () -> Result) throws(SystemCallError) -> Result {
+    while true {
+        let result = body()
+        guard result == -1 else { return result }
+        let code = errno
+        if code == EINTR && retryingInterrupts { continue }
+        throw SystemCallError(call(), errno: code)
+    }
+}
+
+/// Writes all of `bytes` to `descriptor`, however many calls that takes.
+public func writeAll(_ descriptor: Int32, _ bytes: [UInt8], describing call: @autoclosure () -> String) throws(SystemCallError) {
+    var offset = 0
+    while offset < bytes.count {
+        let written = try systemCall(call()) {
+            bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        }
+        offset += written
+    }
+}

@@ -20,10 +20,13 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# A test run that crashed may leave a service stack behind; stop any that remain.
+# The tests' stacks go into a folder of this run's own (LICENSE_TEST_STACKS); a test run that
+# crashed may leave one running, so this run stops what is left there, and nothing of another run.
 test: build
-	$(SWIFT) test; status=$$?; for stack in /tmp/license-stack-*; do \
-		[ -d "$$stack" ] && scripts/stack.sh stop "$$stack" >/dev/null 2>&1; rm -rf "$$stack"; done; exit $$status
+	@stacks=$$(mktemp -d /tmp/license-test-stacks-XXXXXX) && chmod 755 "$$stacks"; \
+	LICENSE_TEST_STACKS="$$stacks" $(SWIFT) test; status=$$?; \
+	for stack in "$$stacks"/*; do [ -d "$$stack" ] && scripts/stack.sh stop "$$stack" >/dev/null 2>&1; done; \
+	rm -rf "$$stacks"; exit $$status
 
 run: build
 	@scripts/run.sh

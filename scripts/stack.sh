@@ -71,12 +71,18 @@ pool_foreground() {
     exec "${pool[@]}"
 }
 
+# SIGTERM, then SIGKILL after 12 seconds (the pool gives requests in flight 7): a pool that
+# does not stop must not outlive its stack.
 pool_stop() {
     if [ -f "$run/license-server.pid" ]; then
         local pid
         pid=$(cat "$run/license-server.pid")
         kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "license-server $pid did not stop within 12 seconds of SIGTERM; killing it" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
         rm -f "$run/license-server.pid"
     fi
 }
@@ -84,14 +90,30 @@ pool_stop() {
 # nginx from the files of nginx/ as a hosting admin adopts them, with this folder's paths,
 # loopback ports and rate in place of /etc, /run, 443, 80 and 50 requests a second; one copy of
 # the example domain's file per domain of REALMS.
+#
+# Every production value the substitutions replace must be gone from the result: a file of
+# nginx/ that changes its spelling (so that a pattern no longer matches) fails the start loudly
+# instead of giving a stack that listens on port 443 or talks to /run.
 nginx_adopt() {
-    sed -e "s|/run/license-server/fcgi.sock|$run/fcgi.sock|g" \
+    local adopted
+    adopted=$(sed -e "s|/run/license-server/fcgi.sock|$run/fcgi.sock|g" \
         -e "s|/etc/license-server/tls/|$run/tls/|g" \
         -e "s|/etc/nginx/license-server/|$run/nginx/|g" \
         -e "s|listen 443 |listen 127.0.0.1:$HTTPS_PORT |; s|listen \[::\]:443 |listen [::1]:$HTTPS_PORT |" \
         -e "s|listen 80;|listen 127.0.0.1:$HTTP_PORT;|; s|listen \[::\]:80;|listen [::1]:$HTTP_PORT;|" \
-        -e "s|https://\$host\$request_uri|https://\$host:$HTTPS_PORT\$request_uri|" \
-        -e "s|rate=50r/s|rate=${RATE}r/s|; s|burst=200 |burst=$((RATE * 4)) |" "$@"
+        -e "s|listen 80 default_server;|listen 127.0.0.1:$HTTP_PORT default_server;|; s|listen \[::\]:80 default_server;|listen [::1]:$HTTP_PORT default_server;|" \
+        -e "s|https://\$server_name\$request_uri|https://\$server_name:$HTTPS_PORT\$request_uri|" \
+        -e "s|rate=50r/s|rate=${RATE}r/s|; s|burst=200 |burst=$((RATE * 4)) |" \
+        -e "s|/var/log/nginx/|$run/log/nginx-|g" "$@")
+    local left production='/run/license-server/|/etc/license-server/tls/|/etc/nginx/license-server/|listen (\[::\]:)?(443|80)[ ;]|/var/log/nginx/|https://\$server_name\$request_uri'
+    # The shipped rate is also the default RATE, which then stays as it is.
+    [ "$RATE" != 50 ] && production+='|rate=50r/s|burst=200 '
+    if left=$(grep -nE "$production" <<<"$adopted"); then
+        echo "stack.sh: these lines of $* kept a production value; adapt nginx_adopt to the file:" >&2
+        echo "$left" >&2
+        return 1
+    fi
+    printf '%s\n' "$adopted"
 }
 
 nginx_config() {
@@ -99,14 +121,16 @@ nginx_config() {
     mkdir -p "$run/nginx/conf.d"
     nginx_adopt "$here/nginx/license-domain-common.conf" >"$run/nginx/license-domain-common.conf"
     nginx_adopt "$here/nginx/license_fastcgi_params" >"$run/nginx/license_fastcgi_params"
-    nginx_adopt "$here/nginx/license-server.conf" >"$run/nginx/conf.d/license-server.conf"
-    local domain realm
+    nginx_adopt "$here/nginx/license-server.conf" >"$run/nginx/conf.d/00-license-server.conf"
+    local domain realm domain_conf
     for pair in $REALMS; do
         domain=${pair%%=*}
         realm=${pair#*=}
-        nginx_adopt "$here/nginx/licenses.example.com.conf" |
-            sed -e "s|licenses\.example\.com|$domain|g" -e "s|set \$license_realm default;|set \$license_realm $realm;|" \
-            >"$run/nginx/conf.d/$domain.conf"
+        domain_conf=$(nginx_adopt "$here/nginx/licenses.example.com.conf")
+        grep -q 'set \$license_realm default;' <<<"$domain_conf" ||
+            { echo "stack.sh: licenses.example.com.conf no longer sets \$license_realm default" >&2; return 1; }
+        sed -e "s|licenses\.example\.com|$domain|g" -e "s|set \$license_realm default;|set \$license_realm $realm;|" \
+            <<<"$domain_conf" >"$run/nginx/conf.d/$domain.conf"
         # One self-signed certificate names every domain of the stack.
         if [ "$domain" != localhost ]; then
             ln -sf localhost.pem "$run/tls/$domain.pem"
@@ -142,15 +166,21 @@ start() {
     mkdir -p "$run/log"
     chmod 755 "$run"
     pg_start
-    if [ ! -f "$run/migrated" ]; then
+    # Every step is idempotent, so a start that failed half-way is mended by the next one.
+    if ! as_postgres "$pg_bin/psql" -h "$run/pg" -p "$PG_PORT" -d postgres -XAtqc \
+        "SELECT 1 FROM pg_database WHERE datname = 'license'" | grep -q 1; then
         as_postgres "$pg_bin/createdb" -h "$run/pg" -p "$PG_PORT" license
-        "$BIN/licensectl" migrate --database "$database user=postgres" --migrations "$here/sql" >"$run/log/migrate.log"
-        as_postgres "$pg_bin/psql" -h "$run/pg" -p "$PG_PORT" -d license -qc \
-            "CREATE ROLE license_server LOGIN IN ROLE license_pool; CREATE ROLE reporter LOGIN IN ROLE license_reporter" >/dev/null
-        touch "$run/migrated"
-    else
-        "$BIN/licensectl" migrate --database "$database user=postgres" --migrations "$here/sql" >"$run/log/migrate.log"
     fi
+    "$BIN/licensectl" migrate --database "$database user=postgres" --migrations "$here/sql" >"$run/log/migrate.log"
+    as_postgres "$pg_bin/psql" -h "$run/pg" -p "$PG_PORT" -d license -Xqc "
+        DO \$\$ BEGIN
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'license_server') THEN
+                CREATE ROLE license_server LOGIN IN ROLE license_pool;
+            END IF;
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'reporter') THEN
+                CREATE ROLE reporter LOGIN IN ROLE license_reporter;
+            END IF;
+        END \$\$" >/dev/null
     if [ ! -f "$run/secret" ]; then
         (umask 077 && head -c 32 /dev/urandom | base64 >"$run/secret")
     fi

@@ -1,15 +1,18 @@
 import CFastCGI
+import Synchronization
 import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The listening socket the worker pool accepts FastCGI connections on.
-public struct FastCGIListener: Sendable {
+/// The listening socket the worker pool accepts FastCGI connections on. One owner: the pool,
+/// which closes it once its workers have stopped accepting (or it closes when it goes away).
+public final class FastCGIListener: Sendable {
     /// The listening file descriptor, shared by every worker's `FCGX_Request`.
     public let descriptor: Int32
     /// The unix socket's path, or nil for `HOST:PORT`.
     public let unixSocketPath: String?
+    private let closed = Atomic<Bool>(false)
 
     /// Opens `address`: a unix socket path, or `HOST:PORT` / `:PORT` for TCP.
     ///
@@ -61,10 +64,22 @@ public struct FastCGIListener: Sendable {
         shutdown(descriptor, Int32(SHUT_RDWR))
     }
 
-    /// Closes the socket and removes a unix socket's file.
-    public func close() {
-        _ = Glibc.close(descriptor)
+    /// Removes a unix socket's file, so that a new pool may listen there; connections already
+    /// made, and a worker still accepting, are not disturbed.
+    public func removeSocketFile() {
         if let unixSocketPath { unlink(unixSocketPath) }
+    }
+
+    /// Closes the socket (once) and removes its file. Only when no worker accepts on it any
+    /// more: a descriptor number closed under a blocked accept may be reused by another file.
+    public func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        _ = Glibc.close(descriptor)
+        removeSocketFile()
+    }
+
+    deinit {
+        close()
     }
 }
 

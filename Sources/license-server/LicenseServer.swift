@@ -95,10 +95,10 @@ struct LicenseServer: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         signal(SIGPIPE, SIG_IGN)
 
-        let listener = try FastCGIListener(address: socket, group: group)
         let shared = SharedCheckState()
-        let pool = WorkerPool(count: workerCount, listener: listener, settings: settings, shared: shared,
-                              conninfo: database, logger: logger)
+        // The pool owns the listener: it closes it once its workers have stopped accepting.
+        let pool = WorkerPool(count: workerCount, listener: try FastCGIListener(address: socket, group: group), settings: settings,
+                              shared: shared, conninfo: database, logger: logger)
         pool.start()
         let recorder = UsageRecorder(counters: shared.usage, conninfo: database, leaseSeconds: leaseSeconds, logger: logger)
         recorder.start()
@@ -110,9 +110,7 @@ struct LicenseServer: ParsableCommand {
         var received: Int32 = 0
         sigwait(&stopSignals, &received)
         logger.info("stopping: finishing requests in flight", metadata: ["signal": "\(received)"])
-        pool.stopAccepting()
-        let finished = pool.waitUntilStopped(timeout: 7)
-        listener.close()
+        let finished = pool.stop(timeout: 7)
         if !finished { logger.error("workers still busy after 7 seconds; exiting anyway") }
         if !recorder.stop(timeout: 2) { logger.error("usage counts of the last minute not written") }
         logger.info("stopped")

@@ -38,7 +38,7 @@ final class WorkerPool: Sendable {
     var listenerWasLost: Bool { lostListener.load(ordering: .acquiring) }
 
     /// Wakes every worker blocked in accept so that it stops; requests in flight finish.
-    func stopAccepting() {
+    private func stopAccepting() {
         stopping.store(true, ordering: .releasing)
         listener.stopAccepting()
     }
@@ -55,9 +55,17 @@ final class WorkerPool: Sendable {
         }
     }
 
-    /// Waits for every worker to finish its request in flight; false on time-out.
-    func waitUntilStopped(timeout seconds: Double) -> Bool {
-        running.wait(timeout: .now() + seconds) == .success
+    /// Stops accepting, waits for every worker to finish its request in flight, then closes the
+    /// listener; false when workers were still busy after `seconds` (the listener then stays
+    /// open until the process exits, but its socket file is gone).
+    func stop(timeout seconds: Double) -> Bool {
+        stopAccepting()
+        guard running.wait(timeout: .now() + seconds) == .success else {
+            listener.removeSocketFile()
+            return false
+        }
+        listener.close()
+        return true
     }
 
     /// One worker thread's state: its request and its database connection.

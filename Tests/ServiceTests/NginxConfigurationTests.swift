@@ -18,6 +18,8 @@ struct NginxConfigurationTests {
         let main = try String(contentsOfFile: etc + "/nginx.conf", encoding: .utf8)
         try main.replacingOccurrences(of: "/etc/nginx/", with: etc + "/")
             .write(toFile: etc + "/nginx.conf", atomically: true, encoding: .utf8)
+        // Adopting the files removes Debian's placeholder site, which claims the port-80 default server.
+        try? FileManager.default.removeItem(atPath: etc + "/sites-enabled/default")
         // The adopted files, at the places the comments in them name.
         func adopt(_ name: String, to path: String, domain: String? = nil) throws {
             var text = try String(contentsOfFile: packageRoot + "/nginx/" + name, encoding: .utf8)
@@ -28,12 +30,14 @@ struct NginxConfigurationTests {
         }
         try FileManager.default.createDirectory(atPath: etc + "/license-server", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: folder.file("tls"), withIntermediateDirectories: true)
-        try adopt("license-server.conf", to: etc + "/conf.d/license-server.conf")
+        try adopt("license-server.conf", to: etc + "/conf.d/00-license-server.conf")
+        // A domain whose file sorts before it still finds the log format.
+        try adopt("licenses.example.com.conf", to: etc + "/conf.d/a.example.com.conf", domain: "a.example.com")
         try adopt("license-domain-common.conf", to: etc + "/license-server/license-domain-common.conf")
         try adopt("license_fastcgi_params", to: etc + "/license-server/license_fastcgi_params")
         try adopt("licenses.example.com.conf", to: etc + "/conf.d/licenses.example.com.conf")
         try adopt("licenses.example.com.conf", to: etc + "/conf.d/licenses.example.org.conf", domain: "licenses.example.org")
-        for name in ["default", "licenses.example.com", "licenses.example.org"] {
+        for name in ["default", "licenses.example.com", "licenses.example.org", "a.example.com"] {
             let made = try Command.run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                                                    "-nodes", "-days", "1", "-subj", "/CN=\(name)",
                                                    "-keyout", folder.file("tls/\(name).key"), "-out", folder.file("tls/\(name).pem")])
@@ -49,18 +53,25 @@ struct NginxConfigurationTests {
     func requiredSettings() throws {
         func file(_ name: String) throws -> String { try String(contentsOfFile: packageRoot + "/nginx/" + name, encoding: .utf8) }
         let domain = try file("licenses.example.com.conf")
-        #expect(domain.contains("return 301 https://$host$request_uri;"))
+        #expect(domain.contains("return 301 https://$server_name$request_uri;"))
+        #expect(!domain.contains("$host"))
         #expect(domain.contains("listen 443 ssl http2;"))
         #expect(domain.contains("set $license_realm default;"))
         let common = try file("license-domain-common.conf")
         #expect(common.contains("ssl_protocols TLSv1.2 TLSv1.3;"))
         #expect(common.contains("client_max_body_size 16k;"))
         #expect(common.contains("limit_req zone=license_checks"))
+        #expect(common.contains("limit_req zone=license_health"))
+        #expect(common.contains("access_log /var/log/nginx/license-access.log license_no_codes;"))
+        let ciphers = try #require(common.split(separator: "\n").first { $0.hasPrefix("ssl_ciphers ") })
+        #expect(!ciphers.contains("CBC") && !ciphers.contains("SHA:") && !ciphers.hasSuffix("SHA;") && ciphers.contains("GCM"))
         let parameters = try file("license_fastcgi_params")
         #expect(parameters.contains("fastcgi_param LICENSE_REALM   $license_realm;"))
         #expect(parameters.contains("fastcgi_param HTTP_PROXY      \"\";"))
         let shared = try file("license-server.conf")
         #expect(shared.contains("default_server"))
         #expect(shared.contains("return 421"))
+        #expect(shared.contains("listen 80 default_server;") && shared.contains("return 444;"))
+        #expect(shared.contains("log_format license_no_codes") && !shared.contains("$request ") && !shared.contains("$args"))
     }
 }

@@ -23,8 +23,11 @@ public final class ServiceStack: @unchecked Sendable {
         let base = 20_000 + Int(getpid() % 2000) * 10 + portOffset
         httpsPort = base
         pgPort = base + 1
-        var template = Array("/tmp/license-stack-XXXXXX".utf8CString)
-        directory = String(cString: mkdtemp(&template)!)
+        // Under the folder `make test` made for this run, so that it stops this run's stacks only.
+        let parent = ProcessInfo.processInfo.environment["LICENSE_TEST_STACKS"] ?? "/tmp"
+        var template = Array((parent + "/license-stack-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw StackError("cannot make a folder in \(parent)") }
+        directory = String(cString: made)
         // Realm folders first, so that the stack's default issuer key lands beside them.
         for realm in issuerFolders {
             let result = try Command.run(binaries + "/licensectl", ["keygen", "--out", directory + "/issuers/" + realm])

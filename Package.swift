@@ -75,6 +75,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "LicenseCoreTests", dependencies: ["LicenseCore", "LicenseSigning", "LicenseCrypto"]),
         .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto", "TestSupport"]),
+        .testTarget(name: "HTTPSClientTests", dependencies: ["HTTPSClient"]),
         .testTarget(
             name: "ServiceTests",
             dependencies: ["license-server", "licensectl", "LicenseCore", "LicenseService", "LicenseClient", "Postgres", "TestSupport", "CTestSupport"]),

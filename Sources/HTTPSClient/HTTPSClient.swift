@@ -41,10 +41,19 @@ public struct HTTPSClient: Sendable {
     }
 
     /// Whether `bytes` hold a whole answer whose length its head states.
-    static func isComplete(_ bytes: [UInt8]) -> Bool {
-        guard let (headLength, headers) = try? head(of: bytes),
-              let length = headers.first(where: { $0.name == "content-length" }).flatMap({ Int($0.value) }) else { return false }
+    public static func isComplete(_ bytes: [UInt8]) -> Bool {
+        guard let (headLength, headers) = try? head(of: bytes), let length = try? contentLength(headers) else { return false }
         return bytes.count - headLength >= length
+    }
+
+    /// The `Content-Length`, when the head has one: digits only (a sign or a number past
+    /// `Int.max` is a broken answer, never a negative or trapping length).
+    private static func contentLength(_ headers: [(name: String, value: String)]) throws(HTTPSClientError) -> Int? {
+        guard let text = headers.first(where: { $0.name == "content-length" })?.value else { return nil }
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(text) else {
+            throw HTTPSClientError(.badAnswer, "a Content-Length that is no length")
+        }
+        return length
     }
 
     /// The length of the head (blank line included) and its headers, or nil while incomplete.
@@ -60,7 +69,8 @@ public struct HTTPSClient: Sendable {
     }
 
     /// The status, headers and body of a whole answer (by Content-Length, chunks, or the close).
-    static func parse(_ bytes: [UInt8]) throws(HTTPSClientError) -> HTTPSAnswer {
+    /// Whatever the bytes, it answers or throws `badAnswer`; it never traps.
+    public static func parse(_ bytes: [UInt8]) throws(HTTPSClientError) -> HTTPSAnswer {
         guard let (headLength, headers) = try head(of: bytes) else {
             throw HTTPSClientError(.badAnswer, bytes.isEmpty ? "the server closed the connection without an answer" : "an incomplete answer")
         }
@@ -72,7 +82,7 @@ public struct HTTPSClient: Sendable {
         var body = Array(bytes[headLength...])
         if headers.contains(where: { $0.name == "transfer-encoding" && $0.value.lowercased().contains("chunked") }) {
             body = try dechunked(body)
-        } else if let length = headers.first(where: { $0.name == "content-length" }).flatMap({ Int($0.value) }) {
+        } else if let length = try contentLength(headers) {
             guard body.count >= length else { throw HTTPSClientError(.badAnswer, "the answer ended early") }
             body = Array(body.prefix(length))
         }
@@ -85,10 +95,15 @@ public struct HTTPSClient: Sendable {
         while true {
             guard let lineEnd = bytes[index...].firstRange(of: [13, 10]) else { throw HTTPSClientError(.badAnswer, "a broken chunk") }
             let sizeText = String(decoding: bytes[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingSpaces(), radix: 16), size >= 0 else { throw HTTPSClientError(.badAnswer, "a broken chunk size") }
+            let sizeDigits = sizeText.trimmingSpaces()
+            guard !sizeDigits.isEmpty, sizeDigits.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || (($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x66) }),
+                  let size = Int(sizeDigits, radix: 16) else { throw HTTPSClientError(.badAnswer, "a broken chunk size") }
             if size == 0 { return body }
             let start = lineEnd.upperBound
-            guard start + size + 2 <= bytes.count else { throw HTTPSClientError(.badAnswer, "the answer ended early") }
+            // Compared as what is left, so that a size near Int.max cannot overflow the sum.
+            guard size <= bytes.count - start, bytes.count - start - size >= 2 else {
+                throw HTTPSClientError(.badAnswer, "the answer ended early")
+            }
             body += bytes[start..<start + size]
             index = start + size + 2
         }

@@ -7,7 +7,7 @@ SWIFT ?= swift
 # nginx and curl that the service runs on and is tested through.
 APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl
 
-.PHONY: all deps build release test run bench bench-reports clean
+.PHONY: all deps build release test run bench bench-reports fuzz clean
 
 all: build
 
@@ -41,5 +41,12 @@ bench: release
 bench-reports: release
 	@scripts/bench-reports.sh
 
+# libFuzzer over the parsers and the whole check handler (README "Fuzzing"; never part of
+# make test; CI runs each target briefly from the committed corpus).
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := fuzz-key fuzz-startup-code fuzz-form fuzz-https-answer fuzz-check-handler
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build .run
+	rm -rf .build .build-fuzz .run

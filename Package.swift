@@ -82,6 +82,18 @@ let package = Package(
         .testTarget(
             name: "LicensectlTests",
             dependencies: ["licensectl", "LicenseCore", "LicenseSigning", "LicenseCrypto", "SystemIdentity", "TestSupport"]),
+        // Fuzz targets (make fuzz; README "Fuzzing"): each an executable over libFuzzer's driver.
+        .target(name: "CFuzzer", path: "Tests/Fuzz/CFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "Tests/Fuzz/FuzzSupport"),
+        .executableTarget(name: "fuzz-key", dependencies: ["FuzzSupport", "LicenseCore"], path: "Tests/Fuzz/fuzz-key"),
+        .executableTarget(name: "fuzz-startup-code", dependencies: ["FuzzSupport", "LicenseCore"], path: "Tests/Fuzz/fuzz-startup-code"),
+        .executableTarget(name: "fuzz-form", dependencies: ["FuzzSupport", "LicenseService"], path: "Tests/Fuzz/fuzz-form"),
+        .executableTarget(name: "fuzz-https-answer", dependencies: ["FuzzSupport", "HTTPSClient"], path: "Tests/Fuzz/fuzz-https-answer"),
+        .executableTarget(
+            name: "fuzz-check-handler",
+            dependencies: ["FuzzSupport", "InMemorySeatStore", "LicenseService", "LicenseCore", "LicenseCrypto", "LicenseSigning",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Fuzz/fuzz-check-handler"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -64,6 +64,13 @@ struct StartupCodeTests {
         #expect(code.options == ["A"] && code.instance == "inst-0001" && code.system == "Sol_8068b73c")
     }
 
+    @Test("a key line that is not UTF-8 keeps its bytes when the code is encoded again (found by fuzzing)")
+    func reencodedKeyLineBytes() throws {
+        let code = try StartupCode(decoding: Base64URL.encode([0x58, 0xFF, 0xC3] + Array("\n7\nabcdefgh\nlocalhost".utf8)))
+        #expect(code.keyLine == [0x58, 0xFF, 0xC3])
+        #expect(try StartupCode(decoding: code.encoded) == code)
+    }
+
     @Test("whatever is wrong inside the key line is not a decoding error")
     func keyLineNotChecked() throws {
         let code = try StartupCode(decoding: Base64URL.encode([0xFF, 0x00, 0x41] + Array("\n7\nabcdefgh\nlocalhost".utf8)))

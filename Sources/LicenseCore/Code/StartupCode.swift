@@ -47,7 +47,7 @@ public struct StartupCode: Equatable, Sendable {
         self.options = try Self.optionList(options)
         self.product = try product.map { p throws(StartupCodeError) in try Self.productName(p) }
         self.nonce = try nonce.map { n throws(StartupCodeError) in try Self.nonce(n) }
-        guard encodedText().utf8.count <= Self.maximumDecodedLength else {
+        guard decodedBytes().count <= Self.maximumDecodedLength else {
             throw StartupCodeError("the code is longer than \(Self.maximumDecodedLength) bytes")
         }
     }
@@ -131,17 +131,19 @@ public struct StartupCode: Equatable, Sendable {
 
     /// The code as sent: base64url without padding.
     public var encoded: String {
-        Base64URL.encode(Array(encodedText().utf8))
+        Base64URL.encode(decodedBytes())
     }
 
-    private func encodedText() -> String {
-        var lines = [String(decoding: keyLine, as: UTF8.self), revision.text, userID, domain.text]
+    /// The decoded text, byte for byte: the key line as it came (it need not be UTF-8), then
+    /// the other lines.
+    private func decodedBytes() -> [UInt8] {
+        var lines = [revision.text, userID, domain.text]
         if let system { lines.append("system=" + system) }
         if let instance { lines.append("instance=" + instance) }
         if !options.isEmpty { lines.append("options=" + options.joined(separator: ",")) }
         if let product { lines.append("product=" + product) }
         if let nonce { lines.append("nonce=" + nonce) }
-        return lines.joined(separator: "\n")
+        return keyLine + Array(("\n" + lines.joined(separator: "\n")).utf8)
     }
 
     private static func revision(_ text: String) throws(StartupCodeError) -> DottedNumber {

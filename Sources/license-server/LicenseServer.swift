@@ -14,8 +14,9 @@ struct LicenseServer: ParsableCommand {
         abstract: "The FastCGI worker pool that answers license checks behind nginx.",
         discussion: """
             Every option can also be given in the environment: LICENSE_SOCKET, LICENSE_DATABASE, LICENSE_ISSUERS, \
-            LICENSE_WORKERS, LICENSE_LEASE, LICENSE_SYSTEM_ID, LICENSE_SECRET_FILE, LICENSE_SOCKET_GROUP, LICENSE_LOG_LEVEL. \
-            Stops on SIGTERM or SIGINT after the requests in flight.
+            LICENSE_WORKERS, LICENSE_LEASE, LICENSE_SYSTEM_ID, LICENSE_SECRET_FILE, LICENSE_SOCKET_GROUP, LICENSE_LOG_LEVEL, \
+            LICENSE_USAGE_INTERVAL. Stops on SIGTERM or SIGINT after the requests in flight; SIGUSR1 writes the usage \
+            counts now.
             """)
 
     @Option(help: ArgumentHelp("A unix socket path, or HOST:PORT.", valueName: "PATH|HOST:PORT"))
@@ -45,6 +46,9 @@ struct LicenseServer: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "error, warning, info or debug (one line per request).")
     var logLevel: String?
 
+    @Option(name: .customLong("usage-interval"), help: ArgumentHelp("Seconds between writes of the usage counts (default 60).", valueName: "SECONDS"))
+    var usageInterval: Int?
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         func setting(_ value: String?, _ name: String) -> String? { value ?? environment[name] }
@@ -60,6 +64,10 @@ struct LicenseServer: ParsableCommand {
         let leaseText = setting(lease, "LICENSE_LEASE") ?? "24h"
         guard let leaseSeconds = DurationText.seconds(leaseText), leaseSeconds <= 3650 * 86_400 else {
             throw ValidationError("--lease must be a number and a unit, at most 3650d: 90s, 15m, 24h, 400d")
+        }
+        let intervalText = setting(usageInterval.map(String.init), "LICENSE_USAGE_INTERVAL") ?? "60"
+        guard let usageSeconds = Int(intervalText), (1...3600).contains(usageSeconds) else {
+            throw ValidationError("--usage-interval must be 1 to 3600 seconds")
         }
         let levelText = setting(logLevel, "LICENSE_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText) else { throw ValidationError("--log-level must be error, warning, info or debug") }
@@ -88,11 +96,12 @@ struct LicenseServer: ParsableCommand {
         }
 
         // Signals go to the thread that waits for them, never to a worker in the middle of a request.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGTERM)
-        sigaddset(&stopSignals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        var handledSignals = sigset_t()
+        sigemptyset(&handledSignals)
+        sigaddset(&handledSignals, SIGTERM)
+        sigaddset(&handledSignals, SIGINT)
+        sigaddset(&handledSignals, SIGUSR1)
+        pthread_sigmask(SIG_BLOCK, &handledSignals, nil)
         signal(SIGPIPE, SIG_IGN)
 
         let shared = SharedCheckState()
@@ -100,7 +109,8 @@ struct LicenseServer: ParsableCommand {
         let pool = WorkerPool(count: workerCount, listener: try FastCGIListener(address: socket, group: group), settings: settings,
                               shared: shared, conninfo: database, logger: logger)
         pool.start()
-        let recorder = UsageRecorder(counters: shared.usage, conninfo: database, leaseSeconds: leaseSeconds, logger: logger)
+        let recorder = UsageRecorder(counters: shared.usage, conninfo: database, leaseSeconds: leaseSeconds,
+                                     interval: Double(usageSeconds), logger: logger)
         recorder.start()
         logger.info("listening", metadata: [
             "socket": "\(socket)", "workers": "\(workerCount)", "realms": "\(settings.realms.realms.keys.sorted())",
@@ -108,7 +118,10 @@ struct LicenseServer: ParsableCommand {
         ])
 
         var received: Int32 = 0
-        sigwait(&stopSignals, &received)
+        repeat {
+            sigwait(&handledSignals, &received)
+            if received == SIGUSR1 { recorder.flush() }
+        } while received == SIGUSR1
         logger.info("stopping: finishing requests in flight", metadata: ["signal": "\(received)"])
         let finished = pool.stop(timeout: 7)
         if !finished { logger.error("workers still busy after 7 seconds; exiting anyway") }

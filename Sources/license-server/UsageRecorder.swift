@@ -1,9 +1,11 @@
 import Foundation
+import Synchronization
 import LicenseService
 import LicenseStore
 import Logging
 
-/// Writes the pool's usage counts to the database once a minute, and at stop, in one batched
+/// Writes the pool's usage counts to the database every `--usage-interval` (a minute), when
+/// asked (SIGUSR1), and at stop, in one batched
 /// statement, and rolls active seats up into the usage history (`record_usage`). A dedicated
 /// thread with its own connection: no worker ever waits for it.
 ///
@@ -18,7 +20,9 @@ final class UsageRecorder: Sendable {
     private let leaseSeconds: Int
     private let interval: Double
     private let logger: Logger
-    private let stopRequested = DispatchSemaphore(value: 0)
+    /// Signalled to write before the interval is up: to stop, or to flush (SIGUSR1).
+    private let wake = DispatchSemaphore(value: 0)
+    private let stopping = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
 
     init(counters: UsageCounters, conninfo: String, leaseSeconds: Int, interval: Double = 60, logger: Logger) {
@@ -40,8 +44,14 @@ final class UsageRecorder: Sendable {
 
     /// Writes what is pending and stops; false if that took longer than `timeout` seconds.
     func stop(timeout: Double) -> Bool {
-        stopRequested.signal()
+        stopping.store(true, ordering: .releasing)
+        wake.signal()
         return stopped.wait(timeout: .now() + timeout) == .success
+    }
+
+    /// Writes what is pending now, as at a stop, and goes on (the pool's SIGUSR1).
+    func flush() {
+        wake.signal()
     }
 
     private func run() {
@@ -50,15 +60,17 @@ final class UsageRecorder: Sendable {
         var lastDay = Self.utcDay()
         var lastFullRollUp: Date?
         while true {
-            let stopping = stopRequested.wait(timeout: .now() + interval) == .success
+            let woken = wake.wait(timeout: .now() + interval) == .success
+            let stopping = self.stopping.load(ordering: .acquiring)
             do {
                 let current = try store ?? open()
                 store = current
                 let dayChanged = lastDay != Self.utcDay()
                 let fullRollUpDue = lastFullRollUp.map { -$0.timeIntervalSinceNow > Self.fullRollUpInterval } ?? true
-                // Stopping rolls up only what this pool touched: a stop must stay quick.
-                let full = !stopping && (dayChanged || fullRollUpDue)
-                try record(on: current, dayChanged: dayChanged, full: full)
+                // A stop or a flush rolls up only what this pool touched: it must stay quick.
+                let full = !woken && (dayChanged || fullRollUpDue)
+                let scopes = try record(on: current, dayChanged: dayChanged, full: full)
+                logger.debug("usage history written", metadata: ["scopes": "\(scopes)", "full": "\(full)"])
                 lastDay = Self.utcDay()
                 if full { lastFullRollUp = Date() }
             } catch {
@@ -88,7 +100,8 @@ final class UsageRecorder: Sendable {
         }
     }
 
-    private func record(on store: UsageStore, dayChanged: Bool, full: Bool) throws {
+    /// Writes a batch and rolls up; the number of scopes the batch counted.
+    private func record(on store: UsageStore, dayChanged: Bool, full: Bool) throws -> Int {
         let batch = counters.takeBatch()
         if !batch.isEmpty {
             do {
@@ -104,6 +117,7 @@ final class UsageRecorder: Sendable {
         } else if !batch.isEmpty {
             try store.rollUp(scopesOf: batch)
         }
+        return batch.scopeCounts.count
     }
 
     private static func utcDay() -> Int { Int(Date().timeIntervalSince1970) / 86_400 }

@@ -8,10 +8,19 @@ import Testing
 /// days of the rows the pool counted, then rolls each day up with record_usage(at). An
 /// extension of the service's suite, so it runs serialized with the tests that share the stack.
 extension ServiceTests {
-    /// The pool counts in memory; stopping it writes its counts (what it does each minute).
+    /// The pool counts in memory and writes each minute; SIGUSR1 has it write now (and roll up
+    /// the scopes it counted, as at a stop). Waits for the log line that says it did.
     func flushUsage() throws {
-        try #require(try stack.stack("pool-stop").status == 0)
-        try #require(try stack.stack("pool-start").status == 0)
+        let logFile = stack.directory + "/log/license-server.log"
+        func writes() throws -> Int {
+            try String(contentsOfFile: logFile, encoding: .utf8).components(separatedBy: "usage history written").count - 1
+        }
+        let before = try writes()
+        let pidText = try String(contentsOfFile: stack.directory + "/license-server.pid", encoding: .utf8)
+        let pid = try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        try #require(kill(pid, SIGUSR1) == 0)
+        for _ in 0..<200 where try writes() == before { usleep(25_000) }
+        try #require(try writes() > before, "the pool did not write its usage counts within 5 seconds")
     }
 
     /// Moves what the scenario's licenses did in the last ten minutes to `moment` (UTC): seat
@@ -204,7 +213,8 @@ extension ServiceTests {
             FROM seats WHERE license_id = '\(untouched)' LIMIT 1;
             """)
         #expect(try answer(try code(touchedKey, user: "rollup-3")) == "valid")
-        try flushUsage()
+        try #require(try stack.stack("pool-stop").status == 0)
+        try #require(try stack.stack("pool-start").status == 0)
         #expect(try usersToday(touched) == "3" && usersToday(untouched) == "2")
     }
 

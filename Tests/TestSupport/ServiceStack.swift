@@ -1,4 +1,6 @@
 import Foundation
+import HTTPSClient
+import Synchronization
 
 /// The whole service (PostgreSQL, the worker pool, nginx over TLS) started by
 /// `scripts/stack.sh` in a temporary folder, exactly as `make run` starts it, for the tests
@@ -108,6 +110,12 @@ public final class ServiceStack: @unchecked Sendable {
     /// An HTTPS request through nginx with curl, to `host` (resolved to 127.0.0.1).
     public func request(_ path: String, host: String = "localhost", method: String = "GET", body: Data? = nil,
                         headers: [String] = []) throws -> HTTPAnswer {
+        // In this process, over TLS to the same nginx, where the request needs nothing of curl's:
+        // a process less per request. Other names (resolved by curl to 127.0.0.1) and a Host of
+        // the test's own go through curl.
+        if host == "localhost" && !headers.contains(where: { $0.lowercased().hasPrefix("host:") }) {
+            return inProcess(path, method: method, body: body, headers: headers)
+        }
         var arguments = ["-sS", "--max-time", "15", "--cacert", directory + "/tls/localhost.pem",
                          "--resolve", "\(host):\(httpsPort):127.0.0.1", "-X", method, "-D", "-", "-o", "-"]
         for header in headers { arguments += ["-H", header] }
@@ -118,12 +126,52 @@ public final class ServiceStack: @unchecked Sendable {
     }
 }
 
+extension ServiceStack {
+    /// One request with the project's own HTTPS client (HTTP/1.1, the stack's certificate trusted).
+    private func inProcess(_ path: String, method: String, body: Data?, headers: [String]) -> HTTPAnswer {
+        let pairs = headers.compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        do {
+            let client = HTTPSClient(context: try tlsContext(), timeout: .seconds(15))
+            let answer = try client.send(method: method, host: "localhost", port: httpsPort, path: path, headers: pairs,
+                                         body: body.map(Array.init) ?? [])
+            return HTTPAnswer(status: answer.status, headers: Dictionary(answer.headers.map { ($0.name, $0.value) },
+                                                                         uniquingKeysWith: { first, _ in first }),
+                              body: String(decoding: answer.body, as: UTF8.self), curlError: "")
+        } catch {
+            return HTTPAnswer(status: 0, headers: [:], body: "", curlError: "\(error)")
+        }
+    }
+
+    /// The TLS context that trusts this stack's certificate, made once.
+    private func tlsContext() throws -> TLSContext {
+        try contexts.withLock { contexts in
+            if let made = contexts[directory] { return made }
+            let made = try TLSContext(caFile: directory + "/tls/localhost.pem")
+            contexts[directory] = made
+            return made
+        }
+    }
+}
+
+/// The stacks' TLS contexts, by stack folder.
+private let contexts = Mutex<[String: TLSContext]>([:])
+
 /// An HTTP answer as curl printed it (`-D -`: the headers, then the body).
 public struct HTTPAnswer: Sendable {
     public let status: Int
     public let headers: [String: String]
     public let body: String
     public let curlError: String
+
+    init(status: Int, headers: [String: String], body: String, curlError: String) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.curlError = curlError
+    }
 
     init(curlOutput: String, error: String, exitCode: Int32) {
         curlError = exitCode == 0 ? "" : error

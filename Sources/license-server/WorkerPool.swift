@@ -83,46 +83,58 @@ final class WorkerPool: Sendable {
             }
             var router: Router?
             var backoff = WorkerPool.acceptBackoff.first
+            while acceptNext(request, backoff: &backoff) {
+                serve(request, router: &router)
+            }
+        }
+
+        /// Waits for the next request; false when this worker should stop: the pool stops, or
+        /// its listening socket is gone. Any other failure (out of descriptors, say) is logged
+        /// and accept is tried again after a pause: the pool must not shrink for it.
+        private func acceptNext(_ request: FastCGIRequest, backoff: inout Int) -> Bool {
             while true {
                 do {
                     try request.accept()
                     backoff = WorkerPool.acceptBackoff.first
+                    return true
                 } catch {
-                    if pool.stopping.load(ordering: .acquiring) { return }
+                    if pool.stopping.load(ordering: .acquiring) { return false }
                     if error.meansListenerLost {
                         pool.logger.critical("the listening socket is gone; stopping so that a supervisor restarts the pool",
                                              metadata: ["worker": "\(index)", "error": "\(error)"])
                         // The main thread waits for this signal and stops the pool as on SIGTERM.
                         if !pool.lostListener.exchange(true, ordering: .acquiringAndReleasing) { kill(getpid(), SIGTERM) }
-                        return
+                        return false
                     }
-                    // Out of descriptors or memory, say: the pool must not shrink for it.
                     pool.logger.error("accept failed; accepting again", metadata: [
                         "worker": "\(index)", "error": "\(error)", "retry_in_ms": "\(backoff)",
                     ])
                     usleep(useconds_t(backoff * 1000))
                     backoff = min(backoff * 2, WorkerPool.acceptBackoff.longest)
-                    continue
                 }
-                let started = DispatchTime.now()
-                if router == nil { router = connect() }
-                let serviceRequest = read(request)
-                let response: ServiceResponse
-                if let serviceRequest {
-                    response = router?.respond(to: serviceRequest) ?? CheckHandler.unavailableResponse
-                } else {
-                    response = .text(413, "request body too large")
-                }
-                request.write(response.cgiBytes)
-                request.finish()
-                let microseconds = (DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1000
-                pool.logger.debug("request", metadata: [
-                    "method": "\(serviceRequest?.method ?? "-")", "path": "\(serviceRequest?.path ?? "-")",
-                    "realm": "\(serviceRequest?.realm ?? "-")", "status": "\(response.status)",
-                    "answer": "\(response.status == 200 ? response.body.prefix(40).trimmingCharacters(in: .newlines) : "")",
-                    "microseconds": "\(microseconds)",
-                ])
             }
+        }
+
+        /// Answers the accepted request; connects to the database first when not connected.
+        private func serve(_ request: FastCGIRequest, router: inout Router?) {
+            let started = DispatchTime.now()
+            if router == nil { router = connect() }
+            let serviceRequest = read(request)
+            let response: ServiceResponse
+            if let serviceRequest {
+                response = router?.respond(to: serviceRequest) ?? CheckHandler.unavailableResponse
+            } else {
+                response = .text(413, "request body too large")
+            }
+            request.write(response.cgiBytes)
+            request.finish()
+            let microseconds = (DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1000
+            pool.logger.debug("request", metadata: [
+                "method": "\(serviceRequest?.method ?? "-")", "path": "\(serviceRequest?.path ?? "-")",
+                "realm": "\(serviceRequest?.realm ?? "-")", "status": "\(response.status)",
+                "answer": "\(response.status == 200 ? response.body.prefix(40).trimmingCharacters(in: .newlines) : "")",
+                "microseconds": "\(microseconds)",
+            ])
         }
 
         /// The routes over a store with its own connection, or nil while the database is down.

@@ -4,8 +4,9 @@
 SWIFT ?= swift
 # What building and testing need beyond Swift: the C libraries the package links, pkg-config
 # to find them, the openssl command (interop tests, certificates), and the real PostgreSQL,
-# nginx and curl that the service runs on and is tested through.
-APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl
+# nginx and curl that the service runs on and is tested through; prometheus for promtool, which
+# checks the metrics' format.
+APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl prometheus
 
 .PHONY: all deps build release test run bench bench-reports fuzz clean
 

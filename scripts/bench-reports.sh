@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 run=.run/bench-reports
-export HTTPS_PORT=${REPORTS_HTTPS_PORT:-8643} HTTP_PORT=${REPORTS_HTTP_PORT:-8280} PG_PORT=${REPORTS_PG_PORT:-55632}
+export HTTPS_PORT=${REPORTS_HTTPS_PORT:-8643} HTTP_PORT=${REPORTS_HTTP_PORT:-8280} PG_PORT=${REPORTS_PG_PORT:-55632} METRICS_PORT=${REPORTS_METRICS_PORT:-9664}
 export BIN=${BIN:-$(swift build -c release --show-bin-path)}
 mkdir -p .run/bench
 # A fresh cluster each time, so that the figures are those of the current migrations.

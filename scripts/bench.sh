@@ -11,7 +11,7 @@ out=.run/bench/result.json
 duration=${BENCH_SECONDS:-20}
 warmup=${BENCH_WARMUP:-5}
 workers=${BENCH_WORKERS:-16}
-export HTTPS_PORT=${BENCH_HTTPS_PORT:-8543} HTTP_PORT=${BENCH_HTTP_PORT:-8180} PG_PORT=${BENCH_PG_PORT:-55532}
+export HTTPS_PORT=${BENCH_HTTPS_PORT:-8543} HTTP_PORT=${BENCH_HTTP_PORT:-8180} PG_PORT=${BENCH_PG_PORT:-55532} METRICS_PORT=${BENCH_METRICS_PORT:-9564}
 export WORKERS=$workers RATE=1000000 LOG_LEVEL=info LEASE=24h
 export BIN=${BIN:-$(swift build -c release --show-bin-path)}
 licensectl="$BIN/licensectl"

@@ -8,7 +8,7 @@
 #   scripts/stack.sh pg-stop DIR / pg-start DIR / pool-stop DIR / pool-start DIR
 #   scripts/stack.sh pool-foreground DIR   the pool as this process (tests that watch it exit)
 #
-# Settings (environment): HTTPS_PORT (8443), HTTP_PORT (8080), PG_PORT (55432), LEASE (24h),
+# Settings (environment): HTTPS_PORT (8443), HTTP_PORT (8080), METRICS_PORT (9464), PG_PORT (55432), LEASE (24h),
 # WORKERS (default of license-server), REALMS ("localhost=default 127.0.0.1=default"),
 # RATE (requests per second and client address, 50), BIN (the folder of the built binaries).
 set -euo pipefail
@@ -21,6 +21,7 @@ run="$(cd "$run" && pwd)"
 
 HTTPS_PORT=${HTTPS_PORT:-8443}
 HTTP_PORT=${HTTP_PORT:-8080}
+METRICS_PORT=${METRICS_PORT:-9464}
 PG_PORT=${PG_PORT:-55432}
 LEASE=${LEASE:-24h}
 REALMS=${REALMS:-"localhost=default 127.0.0.1=default"}
@@ -101,11 +102,12 @@ nginx_adopt() {
         -e "s|/etc/nginx/license-server/|$run/nginx/|g" \
         -e "s|listen 443 |listen 127.0.0.1:$HTTPS_PORT |; s|listen \[::\]:443 |listen [::1]:$HTTPS_PORT |" \
         -e "s|listen 80;|listen 127.0.0.1:$HTTP_PORT;|; s|listen \[::\]:80;|listen [::1]:$HTTP_PORT;|" \
+        -e "s|listen 127.0.0.1:9464;|listen 127.0.0.1:$METRICS_PORT;|" \
         -e "s|listen 80 default_server;|listen 127.0.0.1:$HTTP_PORT default_server;|; s|listen \[::\]:80 default_server;|listen [::1]:$HTTP_PORT default_server;|" \
         -e "s|https://\$server_name\$request_uri|https://\$server_name:$HTTPS_PORT\$request_uri|" \
         -e "s|rate=50r/s|rate=${RATE}r/s|; s|burst=200 |burst=$((RATE * 4)) |" \
         -e "s|/var/log/nginx/|$run/log/nginx-|g" "$@")
-    local left production='/run/license-server/|/etc/license-server/tls/|/etc/nginx/license-server/|listen (\[::\]:)?(443|80)[ ;]|/var/log/nginx/|https://\$server_name\$request_uri'
+    local left production='/run/license-server/|/etc/license-server/tls/|/etc/nginx/license-server/|listen (\[::\]:)?(443|80)[ ;]|listen 127\.0\.0\.1:9464;|/var/log/nginx/|https://\$server_name\$request_uri'
     # The shipped rate is also the default RATE, which then stays as it is.
     [ "$RATE" != 50 ] && production+='|rate=50r/s|burst=200 '
     if left=$(grep -nE "$production" <<<"$adopted"); then

@@ -17,7 +17,8 @@ struct LicenseServer: ParsableCommand {
             LICENSE_WORKERS, LICENSE_LEASE, LICENSE_SYSTEM_ID, LICENSE_SECRET_FILE, LICENSE_SOCKET_GROUP, LICENSE_LOG_LEVEL, \
             LICENSE_USAGE_INTERVAL. Stops on SIGTERM or SIGINT after the requests in flight; SIGUSR1 writes the usage \
             counts now.
-            """)
+            """,
+        version: ProductVersion.current)
 
     @Option(help: ArgumentHelp("A unix socket path, or HOST:PORT.", valueName: "PATH|HOST:PORT"))
     var socket: String?
@@ -104,7 +105,7 @@ struct LicenseServer: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &handledSignals, nil)
         signal(SIGPIPE, SIG_IGN)
 
-        let shared = SharedCheckState()
+        let shared = SharedCheckState(metrics: PoolMetrics(realms: Set(settings.realms.realms.keys), workers: workerCount))
         // The pool owns the listener: it closes it once its workers have stopped accepting.
         let pool = WorkerPool(count: workerCount, listener: try FastCGIListener(address: socket, group: group), settings: settings,
                               shared: shared, conninfo: database, logger: logger)

@@ -118,17 +118,32 @@ final class WorkerPool: Sendable {
         /// Answers the accepted request; connects to the database first when not connected.
         private func serve(_ request: FastCGIRequest, router: inout Router?) {
             let started = DispatchTime.now()
+            let metrics = pool.shared.metrics
+            metrics.workerBusy(true)
+            defer { metrics.workerBusy(false) }
             if router == nil { router = connect() }
             let serviceRequest = read(request)
             let response: ServiceResponse
             if let serviceRequest {
-                response = router?.respond(to: serviceRequest) ?? CheckHandler.unavailableResponse
+                if let router {
+                    response = router.respond(to: serviceRequest)
+                } else {
+                    // No database connection to build the routes on: the check handler's 503,
+                    // counted as it would count it.
+                    response = CheckHandler.unavailableResponse
+                    if let route = PoolMetrics.Route(rawValue: String(serviceRequest.path.dropFirst())), route != .healthz {
+                        metrics.count(realm: serviceRequest.realm, route: route, result: .unavailable)
+                    }
+                }
             } else {
                 response = .text(413, "request body too large")
             }
             request.write(response.cgiBytes)
             request.finish()
             let microseconds = (DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1000
+            if let route = serviceRequest.flatMap({ PoolMetrics.Route(rawValue: String($0.path.dropFirst())) }) {
+                metrics.observe(route: route, seconds: Double(microseconds) / 1_000_000)
+            }
             pool.logger.debug("request", metadata: [
                 "method": "\(serviceRequest?.method ?? "-")", "path": "\(serviceRequest?.path ?? "-")",
                 "realm": "\(serviceRequest?.realm ?? "-")", "status": "\(response.status)",
@@ -144,6 +159,8 @@ final class WorkerPool: Sendable {
                 return Router.licenseRoutes(settings: pool.settings, shared: pool.shared, store: store)
             } catch {
                 pool.logger.error("database unavailable", metadata: ["worker": "\(index)", "error": "\(error)"])
+                pool.shared.metrics.countDatabaseError(.unavailable)
+                pool.shared.metrics.databaseReached(false)
                 return nil
             }
         }
@@ -158,7 +175,8 @@ final class WorkerPool: Sendable {
                 method: request.parameter("REQUEST_METHOD") ?? "GET", path: path,
                 query: request.parameter("QUERY_STRING") ?? "", contentType: request.parameter("CONTENT_TYPE"),
                 accept: request.parameter("HTTP_ACCEPT"), origin: request.parameter("HTTP_ORIGIN"),
-                corsRequestMethod: request.parameter("HTTP_ACCESS_CONTROL_REQUEST_METHOD"), realm: realm, body: body)
+                corsRequestMethod: request.parameter("HTTP_ACCESS_CONTROL_REQUEST_METHOD"), realm: realm,
+                exposesMetrics: request.parameter("LICENSE_METRICS") == "1", body: body)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LicenseCore
 import Foundation
 
 /// `licensectl`: the vendor's and the operator's tool (SPEC §6).
@@ -10,6 +11,7 @@ struct Licensectl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "licensectl",
         abstract: "Issue, inspect and use license keys.",
+        version: ProductVersion.current,
         subcommands: [Keygen.self, Issue.self, Verify.self, Info.self, Code.self, Check.self, Release.self, Migrate.self, Revoke.self, Purge.self]
     )
 

@@ -15,7 +15,7 @@ final class HandlerHarness {
     static let today = LicenseDate(year: 2026, month: 12, day: 1)!
 
     let store = InMemorySeatStore()
-    let shared = SharedCheckState()
+    let shared = SharedCheckState(metrics: PoolMetrics(realms: ["default"], workers: 4))
     let log = RecordedLog()
     let router: Router
 
@@ -45,9 +45,10 @@ final class HandlerHarness {
 
     /// A request as nginx would pass it.
     func request(_ path: String = "/check", method: String = "GET", query: String = "", body: [UInt8] = [],
-                 accept: String? = nil, origin: String? = nil, preflight: String? = nil, realm: String = "default") -> ServiceResponse {
+                 accept: String? = nil, origin: String? = nil, preflight: String? = nil, realm: String = "default",
+                 exposesMetrics: Bool = false) -> ServiceResponse {
         router.respond(to: ServiceRequest(method: method, path: path, query: query, accept: accept, origin: origin,
-                                          corsRequestMethod: preflight, realm: realm, body: body))
+                                          corsRequestMethod: preflight, realm: realm, exposesMetrics: exposesMetrics, body: body))
     }
 
     /// `GET /check?code=…`, its body without the newline.

@@ -2,6 +2,14 @@ import Foundation
 import LicenseCore
 import LicenseService
 
+/// What the in-memory store throws when told to fail like an unreachable database.
+public enum InMemorySeatStoreFailure: StoreFailure {
+    case down
+
+    public var failureKind: StoreFailureKind { .unavailable }
+    public var failureCode: String? { nil }
+}
+
 /// A `SeatStoring` in memory, for the handler's tests and its fuzzer: it follows rule 9 in the
 /// plainest way and records what the handler asked of it. It proves nothing about SQL,
 /// admission under concurrency or leases in PostgreSQL; the service tests do that.

@@ -72,6 +72,9 @@ struct NginxConfigurationTests {
         #expect(shared.contains("default_server"))
         #expect(shared.contains("return 421"))
         #expect(shared.contains("listen 80 default_server;") && shared.contains("return 444;"))
+        #expect(shared.contains("listen 127.0.0.1:9464;") && shared.contains("fastcgi_param LICENSE_METRICS 1;"))
+        #expect(shared.contains("allow 127.0.0.1;") && shared.contains("deny all;"))
+        #expect(!common.contains("LICENSE_METRICS") && !parameters.contains("LICENSE_METRICS"))
         #expect(shared.contains("log_format license_no_codes") && !shared.contains("$request ") && !shared.contains("$args"))
     }
 }

@@ -11,6 +11,8 @@ public final class ServiceStack: @unchecked Sendable {
     public let directory: String
     public let httpsPort: Int
     public let pgPort: Int
+    /// nginx's metrics server block (plain HTTP on 127.0.0.1).
+    public let metricsPort: Int
     public let packageRoot: String
     public let binaries: String
 
@@ -25,6 +27,7 @@ public final class ServiceStack: @unchecked Sendable {
         let base = 20_000 + Int(getpid() % 2000) * 10 + portOffset
         httpsPort = base
         pgPort = base + 1
+        metricsPort = base + 3
         // Under the folder `make test` made for this run, so that it stops this run's stacks only.
         let parent = ProcessInfo.processInfo.environment["LICENSE_TEST_STACKS"] ?? "/tmp"
         var template = Array((parent + "/license-stack-XXXXXX").utf8CString)
@@ -52,6 +55,7 @@ public final class ServiceStack: @unchecked Sendable {
         environment["HTTPS_PORT"] = String(httpsPort)
         environment["HTTP_PORT"] = String(httpsPort + 2)
         environment["PG_PORT"] = String(pgPort)
+        environment["METRICS_PORT"] = String(metricsPort)
         environment["RATE"] = "10000"
         environment["WORKERS"] = "8"
         environment["LOG_LEVEL"] = "debug"

@@ -32,17 +32,38 @@ public final class CheckHandler {
         let wantsJSON: Bool
     }
 
+    /// An answer and what it came to, for the metrics.
+    private struct Answer {
+        let response: ServiceResponse
+        let result: PoolMetrics.Result
+        var reason: CheckReason? = nil
+    }
+
     /// The start of a request, or the answer that ends it before the store (a 400, rules 1–2).
     private enum Opening {
         case start(Start)
-        case answered(ServiceResponse)
+        case answered(Answer)
     }
 
     /// `/check`: rules 1–10.
     public func check(_ request: ServiceRequest) -> ServiceResponse {
+        counted(answerCheck(request), request, route: .check)
+    }
+
+    /// `/release`: rules 1–3, then the user's instance leaves every scope of the license.
+    public func release(_ request: ServiceRequest) -> ServiceResponse {
+        counted(answerRelease(request), request, route: .release)
+    }
+
+    private func counted(_ answer: Answer, _ request: ServiceRequest, route: PoolMetrics.Route) -> ServiceResponse {
+        shared.metrics.count(realm: request.realm, route: route, result: answer.result, reason: answer.reason?.rawValue ?? "")
+        return answer.response
+    }
+
+    private func answerCheck(_ request: ServiceRequest) -> Answer {
         let start: Start
         switch open(request, countingRefusals: true) {
-        case .answered(let response): return response
+        case .answered(let answer): return answer
         case .start(let opened): start = opened
         }
         do {
@@ -53,27 +74,30 @@ public final class CheckHandler {
                 // passes them learns it from the statement that refreshes its seat.
                 return refuse(start, try store.isRevoked(start.license, fingerprint: start.fingerprint) ? .revoked : reason)
             }
-            return try seat(start)
+            let answer = try seat(start)
+            shared.metrics.databaseReached(true)
+            return answer
         } catch {
             return unavailable(error, realm: start.license.realm)
         }
     }
 
-    /// `/release`: rules 1–3, then the user's instance leaves every scope of the license.
-    public func release(_ request: ServiceRequest) -> ServiceResponse {
+    private func answerRelease(_ request: ServiceRequest) -> Answer {
         let start: Start
         switch open(request, countingRefusals: false) {
-        case .answered(let response): return response
+        case .answered(let answer): return answer
         case .start(let opened): start = opened
         }
         do {
             try registerIfDue(start)
             if try store.isRevoked(start.license, fingerprint: start.fingerprint) {
-                return AnswerPresenter.invalid(.revoked, key: start.key, json: start.wantsJSON)
+                return Answer(response: AnswerPresenter.invalid(.revoked, key: start.key, json: start.wantsJSON), result: .invalid,
+                              reason: .revoked)
             }
             try store.release(start.license, userHash: hash(.user, start.code.userID),
                               instanceHash: hash(.instance, start.code.effectiveInstance))
-            return AnswerPresenter.released
+            shared.metrics.databaseReached(true)
+            return Answer(response: AnswerPresenter.released, result: .released)
         } catch {
             return unavailable(error, realm: start.license.realm)
         }
@@ -82,13 +106,14 @@ public final class CheckHandler {
     /// Decodes the code (a 400 when it does not) and applies rules 1–2 through the key cache.
     private func open(_ request: ServiceRequest, countingRefusals: Bool) -> Opening {
         guard let encoded = FormDecoding.code(of: request) else {
-            return .answered(.text(400, "no code: send ?code=CODE, a form field code=CODE, or the bare code as the body"))
+            return .answered(Answer(response: .text(400, "no code: send ?code=CODE, a form field code=CODE, or the bare code as the body"),
+                                    result: .badRequest))
         }
         let code: StartupCode
         do {
             code = try StartupCode(decoding: encoded)
         } catch {
-            return .answered(.text(400, error.message))
+            return .answered(Answer(response: .text(400, error.message), result: .badRequest))
         }
         let wantsJSON = request.accept?.contains("application/json") == true
         let realm = request.realm
@@ -100,7 +125,8 @@ public final class CheckHandler {
         switch authentication.decision {
         case .invalid(let reason, let parsed):
             if countingRefusals { shared.usage.recordUnverifiedDenial(realm: realm, reason: reason, day: settings.today()) }
-            return .answered(AnswerPresenter.invalid(reason, key: parsed, json: wantsJSON))
+            return .answered(Answer(response: AnswerPresenter.invalid(reason, key: parsed, json: wantsJSON), result: .invalid,
+                                    reason: reason))
         case .valid(let key):
             return .start(Start(code: code, key: key, license: LicenseIdentity(realm: realm, key: key, id: authentication.licenseID),
                                 fingerprint: authentication.fingerprint, wantsJSON: wantsJSON))
@@ -120,7 +146,7 @@ public final class CheckHandler {
     }
 
     /// Rules 9–10 for a start that passed rules 4–8.
-    private func seat(_ start: Start) throws -> ServiceResponse {
+    private func seat(_ start: Start) throws -> Answer {
         let request = SeatRequest(
             license: start.license, fingerprint: start.fingerprint,
             // Rule 8 passed: every requested option is in the key (compactMap so that nothing can trap).
@@ -142,18 +168,21 @@ public final class CheckHandler {
             return refuse(start, .revoked)
         case .refused(let reason, let scope):
             count(start, scopes: scopeNames, refusal: (reason, scope))
-            return AnswerPresenter.invalid(reason, key: start.key, json: start.wantsJSON, scopes: request.scopes,
-                                           usage: start.wantsJSON ? try store.usage(request) : [:])
+            return Answer(response: AnswerPresenter.invalid(reason, key: start.key, json: start.wantsJSON, scopes: request.scopes,
+                                                            usage: start.wantsJSON ? try store.usage(request) : [:]),
+                          result: .invalid, reason: reason)
         case .seated:
             count(start, scopes: scopeNames, refusal: nil)
-            return AnswerPresenter.valid(start.key, scopes: request.scopes, usage: start.wantsJSON ? try store.usage(request) : nil)
+            return Answer(response: AnswerPresenter.valid(start.key, scopes: request.scopes,
+                                                          usage: start.wantsJSON ? try store.usage(request) : nil),
+                          result: .valid)
         }
     }
 
     /// A refusal of rules 3–8, counted in the base scope.
-    private func refuse(_ start: Start, _ reason: CheckReason) -> ServiceResponse {
+    private func refuse(_ start: Start, _ reason: CheckReason) -> Answer {
         count(start, scopes: [SeatRequest.baseScope], refusal: (reason, SeatRequest.baseScope))
-        return AnswerPresenter.invalid(reason, key: start.key, json: start.wantsJSON)
+        return Answer(response: AnswerPresenter.invalid(reason, key: start.key, json: start.wantsJSON), result: .invalid, reason: reason)
     }
 
     /// Counts a check of a verified key for the usage history. Domains and revisions only of
@@ -175,8 +204,9 @@ public final class CheckHandler {
     /// busy store from a fault (a missing table, a privilege, an answer the migrations should not
     /// give), which needs a person, not a retry. Errors name statements and SQLSTATEs, never
     /// parameters: no ID reaches the log.
-    private func unavailable(_ error: any Error, realm: String) -> ServiceResponse {
+    private func unavailable(_ error: any Error, realm: String) -> Answer {
         let failure = error as? any StoreFailure
+        shared.metrics.record(failure)
         if let failure, failure.failureKind != .fault {
             settings.logger.error("database unavailable", metadata: [
                 "kind": "\(failure.failureKind.rawValue)", "error": "\(error)", "realm": "\(realm)",
@@ -186,20 +216,55 @@ public final class CheckHandler {
                 "sqlstate": "\(failure?.failureCode ?? "none")", "error": "\(error)", "realm": "\(realm)",
             ])
         }
-        return Self.unavailableResponse
+        return Answer(response: Self.unavailableResponse, result: .unavailable)
     }
 }
 
 /// `/healthz` (SPEC §3): `ok` while the store answers.
 public struct HealthHandler {
     private let store: any SeatStoring
+    private let metrics: PoolMetrics
 
-    public init(store: any SeatStoring) {
+    public init(store: any SeatStoring, metrics: PoolMetrics) {
         self.store = store
+        self.metrics = metrics
     }
 
     public func health(_ request: ServiceRequest) -> ServiceResponse {
-        store.isHealthy() ? .text(200, "ok") : CheckHandler.unavailableResponse
+        let healthy = store.isHealthy()
+        metrics.databaseReached(healthy)
+        return healthy ? .text(200, "ok") : CheckHandler.unavailableResponse
+    }
+}
+
+/// `/metrics` (SPEC §9): the pool's figures, when nginx passes `LICENSE_METRICS 1`.
+public struct MetricsHandler {
+    private let shared: SharedCheckState
+
+    public init(shared: SharedCheckState) {
+        self.shared = shared
+    }
+
+    public func metrics(_ request: ServiceRequest) -> ServiceResponse {
+        ServiceResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                        body: shared.metrics.exposition(keyCacheEntries: shared.keyCache.count, version: ProductVersion.current))
+    }
+}
+
+extension PoolMetrics {
+    /// Counts a store failure by kind; the database was reached unless it was unavailable.
+    func record(_ failure: (any StoreFailure)?) {
+        switch failure?.failureKind {
+        case .unavailable?:
+            countDatabaseError(.unavailable)
+            databaseReached(false)
+        case .timedOut?:
+            countDatabaseError(.timeout)
+            databaseReached(true)
+        case .fault?, nil:
+            countDatabaseError(.other)
+            databaseReached(failure != nil)
+        }
     }
 }
 
@@ -207,11 +272,14 @@ extension Router {
     /// The pool's routes over one worker's store (SPEC §3).
     public static func licenseRoutes(settings: CheckSettings, shared: SharedCheckState, store: any SeatStoring) -> Router {
         let checks = CheckHandler(settings: settings, shared: shared, store: store)
-        let health = HealthHandler(store: store)
+        let health = HealthHandler(store: store, metrics: shared.metrics)
+        let metrics = MetricsHandler(shared: shared)
         return Router([
             Route("/check", methods: ["GET", "POST"], allowsCrossOrigin: true, handle: checks.check),
             Route("/release", methods: ["POST"], allowsCrossOrigin: true, handle: checks.release),
             Route("/healthz", methods: ["GET", "HEAD"], handle: health.health),
+            // Only where nginx says so (its metrics server block); anywhere else a 404.
+            Route("/metrics", methods: ["GET"], isServed: { $0.exposesMetrics }, handle: metrics.metrics),
         ])
     }
 }

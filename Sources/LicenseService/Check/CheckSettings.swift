@@ -32,9 +32,13 @@ public struct SharedCheckState: Sendable {
     public let unknownRealms: UnknownRealms
     /// Checks, denials and clients counted for the usage history.
     public let usage: UsageCounters
+    /// The pool's own figures for `/metrics`.
+    public let metrics: PoolMetrics
 
-    public init(keyCache: VerifiedKeyCache = VerifiedKeyCache(), registrations: RegistrationMemo = RegistrationMemo(),
-                unknownRealms: UnknownRealms = UnknownRealms(), usage: UsageCounters = UsageCounters()) {
+    public init(metrics: PoolMetrics, keyCache: VerifiedKeyCache = VerifiedKeyCache(),
+                registrations: RegistrationMemo = RegistrationMemo(), unknownRealms: UnknownRealms = UnknownRealms(),
+                usage: UsageCounters = UsageCounters()) {
+        self.metrics = metrics
         self.keyCache = keyCache
         self.registrations = registrations
         self.unknownRealms = unknownRealms

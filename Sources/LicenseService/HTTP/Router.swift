@@ -13,13 +13,18 @@ public struct Router {
         /// Whether a web page's `fetch()` may call it: preflights are answered and the page's
         /// origin is echoed on every answer.
         public let allowsCrossOrigin: Bool
+        /// Whether the route exists for this request at all (else 404): `/metrics` only where
+        /// nginx passes `LICENSE_METRICS 1`.
+        public let isServed: (ServiceRequest) -> Bool
         public let handle: (ServiceRequest) -> ServiceResponse
 
         public init(_ path: String, methods: [String], allowsCrossOrigin: Bool = false,
+                    isServed: @escaping (ServiceRequest) -> Bool = { _ in true },
                     handle: @escaping (ServiceRequest) -> ServiceResponse) {
             self.path = path
             self.methods = methods
             self.allowsCrossOrigin = allowsCrossOrigin
+            self.isServed = isServed
             self.handle = handle
         }
     }
@@ -32,7 +37,7 @@ public struct Router {
 
     /// The answer to `request`; never throws.
     public func respond(to request: ServiceRequest) -> ServiceResponse {
-        guard let route = routes[request.path] else { return .text(404, "not found") }
+        guard let route = routes[request.path], route.isServed(request) else { return .text(404, "not found") }
         guard route.allowsCrossOrigin else {
             return route.methods.contains(request.method) ? route.handle(request) : Self.wrongMethod(route)
         }

@@ -11,11 +11,13 @@ public struct ServiceRequest: Sendable {
     public var corsRequestMethod: String?
     /// `LICENSE_REALM` from nginx; the default realm when nginx sets none.
     public var realm: String
+    /// Whether nginx passed `LICENSE_METRICS 1`: only its metrics server block does (SPEC §9).
+    public var exposesMetrics: Bool
     public var body: [UInt8]
 
     public init(method: String, path: String, query: String = "", contentType: String? = nil, accept: String? = nil,
                 origin: String? = nil, corsRequestMethod: String? = nil, realm: String = RealmIssuers.defaultRealm,
-                body: [UInt8] = []) {
+                exposesMetrics: Bool = false, body: [UInt8] = []) {
         self.method = method
         self.path = path
         self.query = query
@@ -24,6 +26,7 @@ public struct ServiceRequest: Sendable {
         self.origin = origin
         self.corsRequestMethod = corsRequestMethod
         self.realm = realm
+        self.exposesMetrics = exposesMetrics
         self.body = body
     }
 }

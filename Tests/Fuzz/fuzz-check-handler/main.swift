@@ -38,7 +38,7 @@ final class Pool {
             secret: ServerSecret(bytes: Array(repeating: 1, count: 32)), serverSystemID: "Eth_52:54:00:00:00:01",
             logger: Logger(label: "fuzz") { _ in SwiftLogNoOpLogHandler() },
             today: { LicenseDate(year: 2026, month: 12, day: 1)! })
-        router = Router.licenseRoutes(settings: settings, shared: SharedCheckState(), store: store)
+        router = Router.licenseRoutes(settings: settings, shared: SharedCheckState(metrics: PoolMetrics(realms: ["default"], workers: 1)), store: store)
     }
 }
 

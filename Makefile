@@ -5,8 +5,8 @@ SWIFT ?= swift
 # What building and testing need beyond Swift: the C libraries the package links, pkg-config
 # to find them, the openssl command (interop tests, certificates), and the real PostgreSQL,
 # nginx and curl that the service runs on and is tested through; prometheus for promtool, which
-# checks the metrics' format.
-APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl prometheus
+# checks the metrics' format; systemd for systemd-socket-activate, which hands the pool its socket in a test.
+APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl prometheus systemd
 
 .PHONY: all deps build release test run bench bench-reports fuzz clean
 

@@ -39,6 +39,37 @@ public final class FastCGIListener: Sendable {
         self.unixSocketPath = isUnix ? address : nil
     }
 
+    /// The first socket systemd handed this process (socket activation: `LISTEN_PID` is this
+    /// process and `LISTEN_FDS` at least 1; the socket is descriptor 3), or nil without one.
+    /// The variables are removed, so that no child takes the socket for its own. systemd owns
+    /// the socket's file: closing leaves it.
+    public static func fromSystemd() throws(FastCGIError) -> FastCGIListener? {
+        func variable(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+        guard let pid = variable("LISTEN_PID").flatMap({ pid_t($0) }), pid == getpid(),
+              let count = variable("LISTEN_FDS").flatMap({ Int($0) }), count >= 1 else { return nil }
+        unsetenv("LISTEN_PID")
+        unsetenv("LISTEN_FDS")
+        unsetenv("LISTEN_FDNAMES")
+        let descriptor: Int32 = 3
+        var listening: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        do throws(SystemCallError) {
+            _ = try systemCall("descriptor 3 from systemd is no socket") { getsockopt(descriptor, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) }
+        } catch {
+            throw FastCGIError(error.description, errno: error.errno)
+        }
+        guard listening == 1 else { throw FastCGIError("descriptor 3 from systemd is a socket that does not listen") }
+        if FCGX_Init() != 0 { throw FastCGIError("FCGX_Init failed") }
+        // The pool and systemd share the socket from here on; it must not be inherited by children.
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        return FastCGIListener(descriptor: descriptor)
+    }
+
+    private init(descriptor: Int32) {
+        self.descriptor = descriptor
+        unixSocketPath = nil
+    }
+
     private static func someoneListens(on path: String) -> Bool {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)

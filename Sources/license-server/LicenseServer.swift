@@ -53,7 +53,10 @@ struct LicenseServer: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         func setting(_ value: String?, _ name: String) -> String? { value ?? environment[name] }
-        guard let socket = setting(socket, "LICENSE_SOCKET") else { throw ValidationError("--socket is required") }
+        // A socket from systemd (socket activation) needs no --socket.
+        let activated = try FastCGIListener.fromSystemd()
+        let socket = setting(socket, "LICENSE_SOCKET")
+        guard activated != nil || socket != nil else { throw ValidationError("--socket is required (or a socket from systemd)") }
         guard let database = setting(database, "LICENSE_DATABASE") else { throw ValidationError("--database is required") }
         guard let issuersDirectory = setting(issuers, "LICENSE_ISSUERS") else { throw ValidationError("--issuers is required") }
         guard let secretFile = setting(secret, "LICENSE_SECRET_FILE") else {
@@ -107,14 +110,15 @@ struct LicenseServer: ParsableCommand {
 
         let shared = SharedCheckState(metrics: PoolMetrics(realms: Set(settings.realms.realms.keys), workers: workerCount))
         // The pool owns the listener: it closes it once its workers have stopped accepting.
-        let pool = WorkerPool(count: workerCount, listener: try FastCGIListener(address: socket, group: group), settings: settings,
-                              shared: shared, conninfo: database, logger: logger)
+        let listener = try activated ?? FastCGIListener(address: socket ?? "", group: group)
+        let pool = WorkerPool(count: workerCount, listener: listener, settings: settings, shared: shared, conninfo: database,
+                              logger: logger)
         pool.start()
         let recorder = UsageRecorder(counters: shared.usage, conninfo: database, leaseSeconds: leaseSeconds,
                                      interval: Double(usageSeconds), logger: logger)
         recorder.start()
         logger.info("listening", metadata: [
-            "socket": "\(socket)", "workers": "\(workerCount)", "realms": "\(settings.realms.realms.keys.sorted())",
+            "socket": "\(activated == nil ? socket ?? "" : "from systemd")", "workers": "\(workerCount)", "realms": "\(settings.realms.realms.keys.sorted())",
             "lease": "\(leaseSeconds)s",
         ])
 

@@ -61,3 +61,26 @@ extension ServiceTests {
         #expect(try stack.request("/metrics").status == 404)
     }
 }
+
+extension ServiceTests {
+    @Test("a socket from systemd (systemd-socket-activate): no --socket, checks through nginx, SIGTERM exits 0")
+    func socketActivation() throws {
+        try #require(try stack.stack("pool-stop").status == 0)
+        defer { _ = try? stack.stack("pool-start") }
+        let socket = stack.directory + "/fcgi.sock"
+        let pool = [stack.binaries + "/license-server", "--database", "'host=\(stack.directory)/pg port=\(stack.pgPort) dbname=license user=license_server'",
+                    "--issuers", stack.directory + "/issuers", "--secret", stack.directory + "/secret", "--log-level", "debug"]
+        let activated = try BackgroundProcess("/bin/sh", ["-c", "exec systemd-socket-activate -l \(socket) " + pool.joined(separator: " ")],
+                                              log: stack.directory + "/log/activated.log")
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(50_000) }
+        // What the unit's SocketMode=0660 and SocketGroup=www-data do: nginx's workers may connect.
+        let group = try #require(getgrnam("www-data")).pointee.gr_gid
+        #expect(chown(socket, uid_t.max, group) == 0 && chmod(socket, 0o660) == 0)
+        let key = try issue(["users=5"])
+        #expect(try answer(try code(key, user: "activated-user-1")) == "valid")
+        activated.signal(SIGTERM)
+        #expect(activated.exitStatus(within: 10) == 0)
+        let log = try String(contentsOfFile: stack.directory + "/log/activated.log", encoding: .utf8)
+        #expect(log.contains("socket=from systemd"), "\(log)")
+    }
+}

@@ -1,0 +1,15 @@
+extension Router {
+    /// The pool's routes over one worker's store (SPEC §3).
+    public static func licenseRoutes(settings: CheckSettings, shared: SharedCheckState, store: any SeatStoring) -> Router {
+        let checks = CheckHandler(settings: settings, shared: shared, store: store)
+        let health = HealthHandler(store: store, metrics: shared.metrics)
+        let metrics = MetricsHandler(shared: shared)
+        return Router([
+            Route("/check", methods: ["GET", "POST"], allowsCrossOrigin: true, handle: checks.check),
+            Route("/release", methods: ["POST"], allowsCrossOrigin: true, handle: checks.release),
+            Route("/healthz", methods: ["GET", "HEAD"], handle: health.health),
+            // Only where nginx says so (its metrics server block); anywhere else a 404.
+            Route("/metrics", methods: ["GET"], isServed: { $0.exposesMetrics }, handle: metrics.metrics),
+        ])
+    }
+}

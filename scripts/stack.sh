@@ -59,6 +59,9 @@ pool_start() {
         return 0
     fi
     pool_command
+    # A socket file left behind (by a pool that was killed, or by systemd-socket-activate) would
+    # pass the wait below before the new pool listens; no pool of this stack runs now.
+    rm -f "$run/fcgi.sock"
     "${pool[@]}" >>"$run/log/license-server.log" 2>&1 &
     echo $! >"$run/license-server.pid"
     for _ in $(seq 100); do [ -S "$run/fcgi.sock" ] && return 0; sleep 0.1; done

@@ -32,6 +32,7 @@ logs in $run/log. Try:
   $licensectl check --server https://localhost:${HTTPS_PORT:-8443} --cacert $run/tls/localhost.pem \\
       --key-file $run/license/localhost.txt --revision 1.2 --domain localhost --user-id-file $run/demo-user-id
   runuser -u postgres -- psql -h $PWD/$run/pg -p ${PG_PORT:-55432} -d license -c 'SELECT * FROM seats'
+  curl http://127.0.0.1:${METRICS_PORT:-9464}/metrics
 
 Ctrl-C stops everything.
 TEXT

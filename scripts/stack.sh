@@ -110,9 +110,11 @@ nginx_adopt() {
         -e "s|https://\$server_name\$request_uri|https://\$server_name:$HTTPS_PORT\$request_uri|" \
         -e "s|rate=50r/s|rate=${RATE}r/s|; s|burst=200 |burst=$((RATE * 4)) |" \
         -e "s|/var/log/nginx/|$run/log/nginx-|g" "$@")
-    local left production='/run/license-server/|/etc/license-server/tls/|/etc/nginx/license-server/|listen (\[::\]:)?(443|80)[ ;]|listen 127\.0\.0\.1:9464;|/var/log/nginx/|https://\$server_name\$request_uri'
-    # The shipped rate is also the default RATE, which then stays as it is.
+    local left production='/run/license-server/|/etc/license-server/tls/|/etc/nginx/license-server/|listen (\[::\]:)?(443|80)[ ;]|/var/log/nginx/|https://\$server_name\$request_uri'
+    # The shipped rate and metrics port are also the defaults of RATE and METRICS_PORT, which
+    # then stay as they are.
     [ "$RATE" != 50 ] && production+='|rate=50r/s|burst=200 '
+    [ "$METRICS_PORT" != 9464 ] && production+='|listen 127\.0\.0\.1:9464;'
     if left=$(grep -nE "$production" <<<"$adopted"); then
         echo "stack.sh: these lines of $* kept a production value; adapt nginx_adopt to the file:" >&2
         echo "$left" >&2

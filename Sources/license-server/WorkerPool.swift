@@ -125,16 +125,9 @@ final class WorkerPool: Sendable {
             let serviceRequest = read(request)
             let response: ServiceResponse
             if let serviceRequest {
-                if let router {
-                    response = router.respond(to: serviceRequest)
-                } else {
-                    // No database connection to build the routes on: the check handler's 503,
-                    // counted as it would count it.
-                    response = CheckHandler.unavailableResponse
-                    if let route = PoolMetrics.Route(rawValue: String(serviceRequest.path.dropFirst())), route != .healthz {
-                        metrics.count(realm: serviceRequest.realm, route: route, result: .unavailable)
-                    }
-                }
+                // Without a connection (tried again at the next request) the same routes answer
+                // over a store that is unreachable: 503s counted as such, /metrics still served.
+                response = (router ?? unreachableRoutes).respond(to: serviceRequest)
             } else {
                 response = .text(413, "request body too large")
             }
@@ -152,6 +145,12 @@ final class WorkerPool: Sendable {
             ])
         }
 
+        /// The routes of a worker with no database connection.
+        private var unreachableRoutes: Router {
+            Router.licenseRoutes(settings: pool.settings, shared: pool.shared,
+                                 store: UnreachableStore(reason: "no connection to the database"))
+        }
+
         /// The routes over a store with its own connection, or nil while the database is down.
         private func connect() -> Router? {
             do {
@@ -159,7 +158,7 @@ final class WorkerPool: Sendable {
                 return Router.licenseRoutes(settings: pool.settings, shared: pool.shared, store: store)
             } catch {
                 pool.logger.error("database unavailable", metadata: ["worker": "\(index)", "error": "\(error)"])
-                pool.shared.metrics.countDatabaseError(.unavailable)
+                // The request then fails over UnreachableStore, which counts the error once.
                 pool.shared.metrics.databaseReached(false)
                 return nil
             }

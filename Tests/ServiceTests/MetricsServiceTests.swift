@@ -63,6 +63,26 @@ extension ServiceTests {
 }
 
 extension ServiceTests {
+    @Test("a pool that starts while the database is down: /metrics answers (database_up 0), checks 503 and are counted")
+    func metricsWithoutDatabase() throws {
+        let key = try issue(["users=5"])
+        try #require(try stack.stack("pg-stop").status == 0)
+        try #require(try stack.stack("pool-stop").status == 0)
+        try #require(try stack.stack("pool-start").status == 0)
+        defer { _ = try? stack.stack("pg-start") }
+        let before = try scrapeMetrics().samples
+        #expect(before["license_database_up"] == 0)
+        let refused = try check(try code(key, user: "no-database-user"))
+        #expect(refused.status == 503 && refused.headers["retry-after"] == "5")
+        #expect(try stack.request("/healthz").status == 503)
+        let after = try scrapeMetrics().samples
+        let unavailable = "license_checks_total{realm=\"default\",route=\"check\",result=\"unavailable\",reason=\"\"}"
+        #expect((after[unavailable] ?? 0) - (before[unavailable] ?? 0) == 1)
+        try #require(try stack.stack("pg-start").status == 0)
+        #expect(try answer(try code(key, user: "no-database-user")) == "valid")
+        #expect(try scrapeMetrics().samples["license_database_up"] == 1)
+    }
+
     @Test("a socket from systemd (systemd-socket-activate): no --socket, checks through nginx, SIGTERM exits 0")
     func socketActivation() throws {
         try #require(try stack.stack("pool-stop").status == 0)

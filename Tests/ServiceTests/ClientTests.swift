@@ -81,7 +81,7 @@ extension ServiceTests {
 
     @Test("client: a closed port, an unknown host, a server that never answers, a stopped database: skipped in time")
     func clientSkips() throws {
-        let key = try issue(["users=5"])
+        let key = try issue(["id=" + uniqueID("U"), "users=5"])
         var started = Date()
         guard case .skipped = try client(key, url: "https://localhost:\(try closedPort())").check() else {
             Issue.record("a closed port was not skipped")
@@ -111,7 +111,7 @@ extension ServiceTests {
 
     @Test("client: a certificate that does not verify is an error, never valid")
     func clientWrongCertificate() throws {
-        let key = try issue(["users=5"])
+        let key = try issue(["id=" + uniqueID("U"), "users=5"])
         let other = try TemporaryDirectory()
         let made = try Command.run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                                                "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
@@ -148,7 +148,7 @@ extension ServiceTests {
         #expect(try program.check(instance: second) == .invalid(.rights))
         #expect(try program.release(instance: first) == .released)
         #expect(try program.check(instance: second) == .valid)
-        let forged = try issue(["users=5"]).replacingOccurrences(of: "users=5", with: "users=6")
+        let forged = try issue(["id=" + uniqueID("U"), "users=5"]).replacingOccurrences(of: "users=5", with: "users=6")
         #expect(try client(forged).release(instance: first) == .invalid(.badSignature))
     }
 
@@ -187,7 +187,7 @@ extension ServiceTests {
 
     @Test("CORS: a preflight answered as a browser needs; Origin matching and not matching the code's DOMAIN")
     func cors() throws {
-        let code = try code(try issue(["users=5"]), domain: "localhost")
+        let code = try code(try issue(["id=" + uniqueID("U"), "users=5"]), domain: "localhost")
         for route in ["/check", "/release"] {
             let preflight = try stack.request(route, method: "OPTIONS", headers: [
                 "Origin: https://localhost:3000", "Access-Control-Request-Method: POST",

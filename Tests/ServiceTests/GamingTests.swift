@@ -260,7 +260,7 @@ extension ServiceTests {
     func acceptFailure() throws {
         let pool = try stack.foregroundPool()
         defer { _ = try? stack.stack("pool-start") }
-        let key = try issue(["users=100"])
+        let key = try issue(["id=" + uniqueID("U"), "users=100"])
         for index in 0..<8 { #expect(try answer(try code(key, user: "accept-user-\(index)")) == "valid") }
         // Lower the pool's descriptor limit to its lowest free descriptor: every accept now fails (EMFILE).
         let open = Set(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pool.pid)/fd").compactMap { Int($0) })
@@ -299,7 +299,7 @@ extension ServiceTests {
     func listenerLost() throws {
         let pool = try stack.foregroundPool()
         defer { _ = try? stack.stack("pool-start") }
-        let key = try issue(["users=100"])
+        let key = try issue(["id=" + uniqueID("U"), "users=100"])
         #expect(try answer(try code(key, user: "listener-user-1")) == "valid")
         // The listening socket: its inode in /proc/net/unix (flag __SO_ACCEPTCON), then the pool's descriptor of it.
         let socketPath = stack.directory + "/fcgi.sock"

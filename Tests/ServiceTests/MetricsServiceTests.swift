@@ -65,7 +65,7 @@ extension ServiceTests {
 extension ServiceTests {
     @Test("a pool that starts while the database is down: /metrics answers (database_up 0), checks 503 and are counted")
     func metricsWithoutDatabase() throws {
-        let key = try issue(["users=5"])
+        let key = try issue(["id=" + uniqueID("U"), "users=5"])
         try #require(try stack.stack("pg-stop").status == 0)
         try #require(try stack.stack("pool-stop").status == 0)
         try #require(try stack.stack("pool-start").status == 0)
@@ -96,7 +96,7 @@ extension ServiceTests {
         // What the unit's SocketMode=0660 and SocketGroup=www-data do: nginx's workers may connect.
         let group = try #require(getgrnam("www-data")).pointee.gr_gid
         #expect(chown(socket, uid_t.max, group) == 0 && chmod(socket, 0o660) == 0)
-        let key = try issue(["users=5"])
+        let key = try issue(["id=" + uniqueID("U"), "users=5"])
         #expect(try answer(try code(key, user: "activated-user-1")) == "valid")
         activated.signal(SIGTERM)
         #expect(activated.exitStatus(within: 10) == 0)

@@ -7,7 +7,7 @@ import Testing
 extension ServiceTests {
     @Test("the access log of a GET check holds its path, never its code")
     func accessLogWithoutCodes() throws {
-        let key = try issue(["users=5"])
+        let key = try issue(["id=" + uniqueID("U"), "users=5"])
         let start = try code(key, user: "logged-user-7731", system: "Eth_de:ad:be:ef:77:31")
         #expect(try answer(start) == "valid")
         let log = try String(contentsOfFile: stack.directory + "/log/nginx-license-access.log", encoding: .utf8)
@@ -48,7 +48,7 @@ extension ServiceTests {
         #expect(statuses.count == 40)
         #expect(statuses.contains("200") && statuses.contains("429"), "\(statuses)")
         // Checks have a limit of their own and are not refused by this one.
-        #expect(try answer(try code(try issue(["users=5"]))) == "valid")
+        #expect(try answer(try code(try issue(["id=" + uniqueID("U"), "users=5"]))) == "valid")
         // Let the bucket drain for the tests after this one.
         usleep(2_500_000)
     }

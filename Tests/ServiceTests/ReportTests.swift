@@ -122,7 +122,7 @@ extension ServiceTests {
         #expect(try start(keyFour, "report-v2") == "valid")
         #expect(try start(keyFour, "report-v3") == "invalid users")
         let forgedBefore = try stack.sql("SELECT coalesce(sum(denials), 0) FROM report_denials_by_day WHERE license_id IS NULL AND reason = 'bad-signature' AND day = (now() AT TIME ZONE 'UTC')::date")
-        let forged = try issue(["users=5"]).replacingOccurrences(of: "users=5", with: "users=6")
+        let forged = try issue(["id=" + uniqueID("U"), "users=5"]).replacingOccurrences(of: "users=5", with: "users=6")
         #expect(try start(forged, "report-v4") == "invalid bad-signature")
         let today = LicenseDate(secondsSince1970: Int64(Date().timeIntervalSince1970))
         let ending = LicenseDate(secondsSince1970: Int64(Date().timeIntervalSince1970) + 10 * 86_400)

@@ -83,7 +83,7 @@ struct ServiceTests {
             RefusedStart(reason: "malformed-key", keyLine: "X-META-X users=0 " + placeholder),
             RefusedStart(reason: "unsupported-field", keyLine: "X-META-X seats=3 " + placeholder),
             RefusedStart(reason: "unknown-issuer", keyLine: try issue(["issuer=nobody"])),
-            RefusedStart(reason: "bad-signature", keyLine: try issue(["users=5"]).replacingOccurrences(of: "users=5", with: "users=6")),
+            RefusedStart(reason: "bad-signature", keyLine: try issue(["id=" + uniqueID("U"), "users=5"]).replacingOccurrences(of: "users=5", with: "users=6")),
             RefusedStart(reason: "revoked", keyLine: try issue(["id=" + revokedID])),
             RefusedStart(reason: "not-yet-valid", keyLine: try issue(["duration=01Jan2098-31Dec2099"])),
             RefusedStart(reason: "expired", keyLine: try issue(["duration=01Jan2000-31Dec2000"])),
@@ -186,7 +186,7 @@ struct ServiceTests {
 
     @Test("a browser's Origin must be the code's DOMAIN")
     func origin() throws {
-        let code = try code(try issue(["users=5"]), domain: "localhost")
+        let code = try code(try issue(["id=" + uniqueID("U"), "users=5"]), domain: "localhost")
         #expect(try answer(code, headers: ["Origin: https://localhost:3000"]) == "valid")
         #expect(try answer(code, headers: ["Origin: https://evil.example"]) == "invalid host")
     }
@@ -258,7 +258,7 @@ struct ServiceTests {
 
     @Test("realms: a key of realm b is unknown-issuer at realm default's domain and valid at its own")
     func realms() throws {
-        let key = try issue(["users=5"], realm: "b")
+        let key = try issue(["id=" + uniqueID("U"), "users=5"], realm: "b")
         let realmCode = try code(key, domain: "b.localhost")
         #expect(try answer(realmCode, host: "b.localhost") == "valid")
         #expect(try answer(realmCode, host: "localhost") == "invalid bad-signature")
@@ -270,7 +270,7 @@ struct ServiceTests {
 
     @Test("a domain whose realm has no issuers folder: unknown-issuer, and the pool says why in its log, once")
     func realmWithoutIssuers() throws {
-        let key = try issue(["users=5"])
+        let key = try issue(["id=" + uniqueID("U"), "users=5"])
         for _ in 0..<3 {
             #expect(try answer(try code(key, domain: "c.localhost"), host: "c.localhost") == "invalid unknown-issuer")
         }
@@ -292,7 +292,7 @@ struct ServiceTests {
 
     @Test("bad input is 400 or 413 with one line, never 500; the pool answers normally afterwards")
     func badInput() throws {
-        let key = try issue(["users=5"])
+        let key = try issue(["id=" + uniqueID("U"), "users=5"])
         func base64(_ text: String) -> String { Base64URL.encode(Array(text.utf8)) }
         let bad: [String] = [
             "not*base64", base64(key), base64(key + "\n7.1"), base64(key + "\n7.x\nuser-0001\nlocalhost"),
@@ -367,7 +367,7 @@ struct ServiceTests {
 
     @Test("privacy: a pg_dump holds none of the raw user, system or instance IDs")
     func privacy() throws {
-        let key = try issue(["users=5"])
+        let key = try issue(["id=" + uniqueID("U"), "users=5"])
         #expect(try answer(try code(key, user: "private-user-7731", system: "Eth_de:ad:be:ef:77:31", instance: "private-instance-7731")) == "valid")
         let dump = try Command.run("runuser", ["-u", "postgres", "--", "pg_dump", "-h", stack.directory + "/pg", "-p",
                                                String(stack.pgPort), "license"])
@@ -380,7 +380,7 @@ struct ServiceTests {
 
     @Test("SIGTERM with requests in flight: none is cut off, exit 0 within 10 seconds")
     func gracefulStop() throws {
-        let key = try issue(["users=100"])
+        let key = try issue(["id=" + uniqueID("U"), "users=100"])
         let codes = try (0..<40).map { try code(key, user: "sigterm-user-\($0)") }
         let pool = try stack.foregroundPool()
         defer { _ = try? stack.stack("pool-start") }
@@ -421,7 +421,7 @@ struct ServiceTests {
         let pool = try stack.foregroundPool()
         defer { _ = try? stack.stack("pool-start") }
         // Some workers now hold a database connection, and all wait in FCGX_Accept_r.
-        let key = try issue(["users=10"])
+        let key = try issue(["id=" + uniqueID("U"), "users=10"])
         for index in 0..<4 { #expect(try answer(try code(key, user: "idle-user-\(index)")) == "valid") }
         let started = Date()
         pool.signal(signal)

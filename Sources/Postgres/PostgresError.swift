@@ -71,10 +71,6 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    /// Whether a client should be told to retry later (unavailable or timed out), not that the
-    /// service is broken. Both answer 503; only a fault is logged as one.
-    public var isUnavailable: Bool { kind != .fault }
-
     public var description: String {
         code.map { "\(message) (SQLSTATE \($0.rawValue))" } ?? message
     }

@@ -24,6 +24,12 @@ struct CheckHandlerTests {
         let baseLimits = try #require(scopes[0]["limits"] as? [String: Any])
         #expect(baseLimits["users"] as? Int == 5 && baseLimits["rights"] is NSNull && baseLimits["hosts"] is NSNull)
         #expect(scopes[1]["in_use"] as? [String: Int] == ["rights": 1, "users": 1, "hosts": 1])
+        // Without id= the license is named by its fingerprint, in the answer as in the store.
+        let unnamed = try harness.key(["users=5"])
+        let unnamedAnswer = try harness.json(try harness.code(unnamed))
+        let fingerprint = try #require(unnamedAnswer["license"] as? String)
+        #expect(fingerprint.count == 16 && fingerprint.allSatisfy(\.isHexDigit))
+        #expect(harness.store.registrations.last?.license.id == fingerprint)
         let response = harness.request(query: "code=" + (try harness.code(key)), accept: "application/json")
         #expect(response.headers.contains { $0 == ("Content-Type", "application/json") })
     }

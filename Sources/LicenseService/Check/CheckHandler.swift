@@ -61,43 +61,41 @@ public final class CheckHandler {
     }
 
     private func answerCheck(_ request: ServiceRequest) -> Answer {
-        let start: Start
-        switch open(request, countingRefusals: true) {
-        case .answered(let answer): return answer
-        case .start(let opened): start = opened
-        }
-        do {
-            try registerIfDue(start)
+        afterRulesOneAndTwo(request, countingRefusals: true) { start in
             if let reason = LicenseCheck.evaluate(start.key, code: start.code, origin: request.origin, isRevoked: false,
                                                   serverSystemID: settings.serverSystemID, today: settings.today()) {
                 // Revocation (rule 3) outranks rules 4–8, so a refusal asks for it; a start that
                 // passes them learns it from the statement that refreshes its seat.
                 return refuse(start, try store.isRevoked(start.license, fingerprint: start.fingerprint) ? .revoked : reason)
             }
-            let answer = try seat(start)
-            shared.metrics.databaseReached(true)
-            return answer
-        } catch {
-            return unavailable(error, realm: start.license.realm)
+            return try seat(start)
         }
     }
 
     private func answerRelease(_ request: ServiceRequest) -> Answer {
+        afterRulesOneAndTwo(request, countingRefusals: false) { start in
+            if try store.isRevoked(start.license, fingerprint: start.fingerprint) {
+                return invalid(start, .revoked)
+            }
+            try store.release(start.license, userHash: hash(.user, start.code.userID),
+                              instanceHash: hash(.instance, start.code.effectiveInstance))
+            return Answer(response: AnswerPresenter.released, result: .released)
+        }
+    }
+
+    /// Opens the request (its answer when it ends before the store), registers the license when
+    /// due and runs `body`; a store that fails on the way answers 503.
+    private func afterRulesOneAndTwo(_ request: ServiceRequest, countingRefusals: Bool, _ body: (Start) throws -> Answer) -> Answer {
         let start: Start
-        switch open(request, countingRefusals: false) {
+        switch open(request, countingRefusals: countingRefusals) {
         case .answered(let answer): return answer
         case .start(let opened): start = opened
         }
         do {
             try registerIfDue(start)
-            if try store.isRevoked(start.license, fingerprint: start.fingerprint) {
-                return Answer(response: AnswerPresenter.invalid(.revoked, key: start.key, json: start.wantsJSON), result: .invalid,
-                              reason: .revoked)
-            }
-            try store.release(start.license, userHash: hash(.user, start.code.userID),
-                              instanceHash: hash(.instance, start.code.effectiveInstance))
+            let answer = try body(start)
             shared.metrics.databaseReached(true)
-            return Answer(response: AnswerPresenter.released, result: .released)
+            return answer
         } catch {
             return unavailable(error, realm: start.license.realm)
         }
@@ -168,12 +166,13 @@ public final class CheckHandler {
             return refuse(start, .revoked)
         case .refused(let reason, let scope):
             count(start, scopes: scopeNames, refusal: (reason, scope))
-            return Answer(response: AnswerPresenter.invalid(reason, key: start.key, json: start.wantsJSON, scopes: request.scopes,
+            return Answer(response: AnswerPresenter.invalid(reason, key: start.key, license: start.license.id, json: start.wantsJSON,
+                                                            scopes: request.scopes,
                                                             usage: start.wantsJSON ? try store.usage(request) : [:]),
                           result: .invalid, reason: reason)
         case .seated:
             count(start, scopes: scopeNames, refusal: nil)
-            return Answer(response: AnswerPresenter.valid(start.key, scopes: request.scopes,
+            return Answer(response: AnswerPresenter.valid(start.key, license: start.license.id, scopes: request.scopes,
                                                           usage: start.wantsJSON ? try store.usage(request) : nil),
                           result: .valid)
         }
@@ -182,7 +181,13 @@ public final class CheckHandler {
     /// A refusal of rules 3–8, counted in the base scope.
     private func refuse(_ start: Start, _ reason: CheckReason) -> Answer {
         count(start, scopes: [SeatRequest.baseScope], refusal: (reason, SeatRequest.baseScope))
-        return Answer(response: AnswerPresenter.invalid(reason, key: start.key, json: start.wantsJSON), result: .invalid, reason: reason)
+        return invalid(start, reason)
+    }
+
+    /// `invalid REASON` for a verified key, whose license ID is known already.
+    private func invalid(_ start: Start, _ reason: CheckReason) -> Answer {
+        Answer(response: AnswerPresenter.invalid(reason, key: start.key, license: start.license.id, json: start.wantsJSON),
+               result: .invalid, reason: reason)
     }
 
     /// Counts a check of a verified key for the usage history. Domains and revisions only of

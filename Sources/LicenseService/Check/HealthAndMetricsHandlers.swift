@@ -32,7 +32,8 @@ public struct MetricsHandler {
 }
 
 extension PoolMetrics {
-    /// Counts a store failure by kind; the database was reached unless it was unavailable.
+    /// Counts a store failure by kind; the database was reached unless it was unavailable. An
+    /// error the store did not classify says nothing of whether it was reached.
     func record(_ failure: (any StoreFailure)?) {
         switch failure?.failureKind {
         case .unavailable?:
@@ -41,9 +42,11 @@ extension PoolMetrics {
         case .timedOut?:
             countDatabaseError(.timeout)
             databaseReached(true)
-        case .fault?, nil:
+        case .fault?:
             countDatabaseError(.other)
-            databaseReached(failure != nil)
+            databaseReached(true)
+        case nil:
+            countDatabaseError(.other)
         }
     }
 }

@@ -5,18 +5,19 @@ import LicenseSigning
 /// The answers of `/check` and `/release` (SPEC §3): one line of text, or the JSON object for
 /// a client that accepts `application/json`.
 public enum AnswerPresenter {
-    /// `valid`, or the JSON object of a valid check.
-    static func valid(_ key: LicenseKey, scopes: [(name: String, limits: LicenseTerms.Limits)],
+    /// `valid`, or the JSON object of a valid check of `license`.
+    static func valid(_ key: LicenseKey, license: String, scopes: [(name: String, limits: LicenseTerms.Limits)],
                       usage: [String: ScopeUsage]?) -> ServiceResponse {
         guard let usage else { return .text(200, "valid") }
-        return json(CheckAnswer(reason: nil, key: key, scopes: scopes, usage: usage))
+        return json(CheckAnswer(reason: nil, key: key, license: license, scopes: scopes, usage: usage))
     }
 
-    /// `invalid REASON`, or its JSON object; `scopes` and `usage` when seats were counted.
-    static func invalid(_ reason: CheckReason, key: LicenseKey?, json wantsJSON: Bool,
+    /// `invalid REASON`, or its JSON object; `license` is the key's license ID when the caller
+    /// has it (else the key's is derived, for the JSON only); `scopes` and `usage` when seats were counted.
+    static func invalid(_ reason: CheckReason, key: LicenseKey?, license: String? = nil, json wantsJSON: Bool,
                         scopes: [(name: String, limits: LicenseTerms.Limits)] = [], usage: [String: ScopeUsage] = [:]) -> ServiceResponse {
         guard wantsJSON else { return .text(200, "invalid " + reason.rawValue) }
-        return json(CheckAnswer(reason: reason, key: key, scopes: scopes, usage: usage))
+        return json(CheckAnswer(reason: reason, key: key, license: license ?? key?.licenseID, scopes: scopes, usage: usage))
     }
 
     static let released = ServiceResponse.text(200, "released")
@@ -57,10 +58,11 @@ struct CheckAnswer: Encodable {
     let expires: String?
     let scopes: [Scope]
 
-    init(reason: CheckReason?, key: LicenseKey?, scopes: [(name: String, limits: LicenseTerms.Limits)], usage: [String: ScopeUsage]) {
+    init(reason: CheckReason?, key: LicenseKey?, license: String?, scopes: [(name: String, limits: LicenseTerms.Limits)],
+         usage: [String: ScopeUsage]) {
         result = reason == nil ? "valid" : "invalid"
         self.reason = reason?.rawValue
-        license = key?.licenseID
+        self.license = license
         product = key?.product
         expires = key?.duration?.last.description
         self.scopes = scopes.map { scope in

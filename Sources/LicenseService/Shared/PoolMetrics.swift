@@ -36,6 +36,12 @@ public final class PoolMetrics: Sendable {
         var buckets = [Int](repeating: 0, count: PoolMetrics.bucketBounds.count + 1)
         var sum = 0.0
         var count = 0
+
+        mutating func add(_ seconds: Double, inBucket bucket: Int) {
+            buckets[bucket] += 1
+            sum += seconds
+            count += 1
+        }
     }
 
     struct Shard {
@@ -67,13 +73,8 @@ public final class PoolMetrics: Sendable {
     /// Adds a request's duration to its route's histogram.
     public func observe(route: Route, seconds: Double) {
         let bucket = Self.bucketBounds.firstIndex { seconds <= $0 } ?? Self.bucketBounds.count
-        shards.withCurrentShard { shard in
-            var histogram = shard.durations[route] ?? Histogram()
-            histogram.buckets[bucket] += 1
-            histogram.sum += seconds
-            histogram.count += 1
-            shard.durations[route] = histogram
-        }
+        // Changed in place: a copy taken out of the dictionary would copy its buckets each request.
+        shards.withCurrentShard { $0.durations[route, default: Histogram()].add(seconds, inBucket: bucket) }
     }
 
     /// Counts a failed database statement.

@@ -6,9 +6,12 @@ SWIFT ?= swift
 # to find them, the openssl command (interop tests, certificates), and the real PostgreSQL,
 # nginx and curl that the service runs on and is tested through; prometheus for promtool, which
 # checks the metrics' format; systemd for systemd-socket-activate, which hands the pool its socket in a test.
-APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl prometheus systemd
+# make deb needs dpkg-dev (dpkg-shlibdeps) and help2man (the man pages); the package's tests
+# need lintian and debootstrap (a clean Debian 12 root to install it into).
+APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl prometheus systemd \
+	dpkg-dev help2man lintian debootstrap
 
-.PHONY: all deps build release test run bench bench-reports fuzz clean
+.PHONY: all deps build release deb test run bench bench-reports fuzz clean
 
 all: build
 
@@ -21,13 +24,21 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# dist/license-server_VERSION_ARCH.deb (README "Install on Debian").
+deb: deps
+	@scripts/deb.sh
+
 # The tests' stacks go into a folder of this run's own (LICENSE_TEST_STACKS); a test run that
-# crashed may leave one running, so this run stops what is left there, and nothing of another run.
-test: build
+# crashed may leave one running, so this run stops what is left there (and unmounts the /proc
+# and /sys of a Debian root the package test left mounted), and nothing of another run.
+test: build deb
 	@stacks=$$(mktemp -d /tmp/license-test-stacks-XXXXXX) && chmod 755 "$$stacks"; \
 	LICENSE_TEST_STACKS="$$stacks" $(SWIFT) test; status=$$?; \
-	for stack in "$$stacks"/*; do [ -d "$$stack" ] && scripts/stack.sh stop "$$stack" >/dev/null 2>&1; done; \
-	rm -rf "$$stacks"; exit $$status
+	for stack in "$$stacks"/* "$$stacks"/debian-root-*/srv/license-test; do \
+		[ -d "$$stack" ] && scripts/stack.sh stop "$$stack" >/dev/null 2>&1; done; \
+	awk -v stacks="$$stacks/" 'index($$2, stacks) == 1 { print $$2 }' /proc/mounts | sort -r | xargs -r umount -l; \
+	if awk -v stacks="$$stacks/" 'index($$2, stacks) == 1 { found = 1 } END { exit !found }' /proc/mounts; then \
+		echo "left mounted under $$stacks; not removed" >&2; else rm -rf "$$stacks"; fi; exit $$status
 
 run: build
 	@scripts/run.sh
@@ -50,4 +61,4 @@ fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
-	rm -rf .build .build-fuzz .run
+	rm -rf .build .build-fuzz .build-release .build-debian .run dist

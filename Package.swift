@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "LicenseCoreTests", dependencies: ["LicenseCore", "LicenseSigning", "LicenseCrypto"]),
         .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto", "TestSupport"]),
         .testTarget(name: "HTTPSClientTests", dependencies: ["HTTPSClient"]),
-        .testTarget(name: "PackagingTests", dependencies: ["license-server", "TestSupport"]),
+        .testTarget(name: "PackagingTests", dependencies: ["license-server", "licensectl", "LicenseCore", "TestSupport"]),
         .testTarget(
             name: "ServiceTests",
             dependencies: ["license-server", "licensectl", "LicenseCore", "LicenseService", "LicenseClient", "Postgres", "TestSupport", "CTestSupport"]),

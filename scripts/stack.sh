@@ -7,10 +7,13 @@
 #   scripts/stack.sh stop DIR     stop everything it started
 #   scripts/stack.sh pg-stop DIR / pg-start DIR / pool-stop DIR / pool-start DIR
 #   scripts/stack.sh pool-foreground DIR   the pool as this process (tests that watch it exit)
+#   scripts/stack.sh nginx-start DIR / nginx-stop DIR   nginx alone (the package's install test)
 #
 # Settings (environment): HTTPS_PORT (8443), HTTP_PORT (8080), METRICS_PORT (9464), PG_PORT (55432), LEASE (24h),
 # WORKERS (default of license-server), REALMS ("localhost=default 127.0.0.1=default"),
-# RATE (requests per second and client address, 50), BIN (the folder of the built binaries).
+# RATE (requests per second and client address, 50), BIN (the folder of the built binaries),
+# NGINX_FILES (the nginx files to adopt, default nginx/ of this checkout), POOL_SOCKET (the
+# pool's socket nginx talks to, default DIR/fcgi.sock).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,6 +30,8 @@ LEASE=${LEASE:-24h}
 REALMS=${REALMS:-"localhost=default 127.0.0.1=default"}
 RATE=${RATE:-50}
 BIN=${BIN:-$(cd "$here" && swift build --show-bin-path)}
+NGINX_FILES=${NGINX_FILES:-$here/nginx}
+POOL_SOCKET=${POOL_SOCKET:-$run/fcgi.sock}
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 database="host=$run/pg port=$PG_PORT dbname=license"
 
@@ -100,7 +105,7 @@ pool_stop() {
 # instead of giving a stack that listens on port 443 or talks to /run.
 nginx_adopt() {
     local adopted
-    adopted=$(sed -e "s|/run/license-server/fcgi.sock|$run/fcgi.sock|g" \
+    adopted=$(sed -e "s|/run/license-server/fcgi.sock|@POOL_SOCKET@|g" \
         -e "s|/etc/license-server/tls/|$run/tls/|g" \
         -e "s|/etc/nginx/license-server/|$run/nginx/|g" \
         -e "s|listen 443 |listen 127.0.0.1:$HTTPS_PORT |; s|listen \[::\]:443 |listen [::1]:$HTTPS_PORT |" \
@@ -120,20 +125,21 @@ nginx_adopt() {
         echo "$left" >&2
         return 1
     fi
-    printf '%s\n' "$adopted"
+    # The pool's socket goes in last: its path may be one of these values in another root.
+    printf '%s\n' "${adopted//@POOL_SOCKET@/$POOL_SOCKET}"
 }
 
 nginx_config() {
     rm -rf "$run/nginx/conf.d"
     mkdir -p "$run/nginx/conf.d"
-    nginx_adopt "$here/nginx/license-domain-common.conf" >"$run/nginx/license-domain-common.conf"
-    nginx_adopt "$here/nginx/license_fastcgi_params" >"$run/nginx/license_fastcgi_params"
-    nginx_adopt "$here/nginx/license-server.conf" >"$run/nginx/conf.d/00-license-server.conf"
+    nginx_adopt "$NGINX_FILES/license-domain-common.conf" >"$run/nginx/license-domain-common.conf"
+    nginx_adopt "$NGINX_FILES/license_fastcgi_params" >"$run/nginx/license_fastcgi_params"
+    nginx_adopt "$NGINX_FILES/license-server.conf" >"$run/nginx/conf.d/00-license-server.conf"
     local domain realm domain_conf
     for pair in $REALMS; do
         domain=${pair%%=*}
         realm=${pair#*=}
-        domain_conf=$(nginx_adopt "$here/nginx/licenses.example.com.conf")
+        domain_conf=$(nginx_adopt "$NGINX_FILES/licenses.example.com.conf")
         grep -q 'set \$license_realm default;' <<<"$domain_conf" ||
             { echo "stack.sh: licenses.example.com.conf no longer sets \$license_realm default" >&2; return 1; }
         sed -e "s|licenses\.example\.com|$domain|g" -e "s|set \$license_realm default;|set \$license_realm $realm;|" \
@@ -194,16 +200,6 @@ start() {
     if [ ! -f "$run/issuers/default.key" ]; then
         "$BIN/licensectl" keygen --out "$run/issuers" --name default >/dev/null
     fi
-    if [ ! -f "$run/tls/localhost.pem" ]; then
-        mkdir -p "$run/tls"
-        local names="DNS:localhost,IP:127.0.0.1,IP:::1"
-        for pair in $REALMS; do
-            case "${pair%%=*}" in localhost|127.0.0.1) ;; *) names+=",DNS:${pair%%=*}" ;; esac
-        done
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
-            -subj "/CN=localhost" -addext "subjectAltName=$names" \
-            -keyout "$run/tls/localhost.key" -out "$run/tls/localhost.pem" 2>/dev/null
-    fi
     local first_day last_day
     first_day=$(LC_ALL=C date -u +%d%b%Y)
     last_day=$(LC_ALL=C date -u -d '+365 days' +%d%b%Y)
@@ -214,15 +210,39 @@ start() {
             "duration=$first_day-$last_day" "host=$host" >/dev/null 2>&1
     done
     pool_start
+    nginx_start
+}
+
+# One self-signed certificate for every domain of REALMS.
+tls_certificate() {
+    if [ ! -f "$run/tls/localhost.pem" ]; then
+        mkdir -p "$run/tls"
+        local names="DNS:localhost,IP:127.0.0.1,IP:::1"
+        for pair in $REALMS; do
+            case "${pair%%=*}" in localhost|127.0.0.1) ;; *) names+=",DNS:${pair%%=*}" ;; esac
+        done
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
+            -subj "/CN=localhost" -addext "subjectAltName=$names" \
+            -keyout "$run/tls/localhost.key" -out "$run/tls/localhost.pem" 2>/dev/null
+    fi
+}
+
+nginx_start() {
+    mkdir -p "$run/log"
+    tls_certificate
     nginx_config
     nginx -c "$run/nginx/nginx.conf" -p "$run/nginx" -g "daemon on;" 2>>"$run/log/nginx-error.log"
 }
 
-stop() {
+nginx_stop() {
     if [ -f "$run/nginx/nginx.pid" ]; then
         nginx -c "$run/nginx/nginx.conf" -p "$run/nginx" -s quit 2>/dev/null || true
         for _ in $(seq 50); do [ -f "$run/nginx/nginx.pid" ] || break; sleep 0.1; done
     fi
+}
+
+stop() {
+    nginx_stop
     pool_stop
     pg_stop
 }
@@ -235,5 +255,7 @@ case "$command" in
     pool-stop) pool_stop ;;
     pool-start) pool_start ;;
     pool-foreground) pool_foreground ;;
+    nginx-start) nginx_start ;;
+    nginx-stop) nginx_stop ;;
     *) echo "unknown command $command" >&2; exit 2 ;;
 esac

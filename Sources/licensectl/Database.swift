@@ -13,7 +13,8 @@ extension Licensectl {
         @Option(help: ArgumentHelp("libpq connection string.", valueName: "CONNINFO"))
         var database: String
 
-        @Option(help: ArgumentHelp("The migrations folder (default: sql/ of this checkout).", valueName: "DIR"))
+        @Option(help: ArgumentHelp("The migrations folder (default: the package's /usr/share/license-server/sql, or sql/ of this checkout).",
+                                   valueName: "DIR"))
         var migrations: String?
 
         func run() throws {
@@ -30,16 +31,23 @@ extension Licensectl {
             print(applied.isEmpty ? "up to date" : "applied \(applied.count) migration(s)")
         }
 
-        /// sql/ of the current folder, else of the checkout this licensectl was built in.
+        /// The package's migrations (`share/license-server/sql` beside the `bin/` of this
+        /// licensectl, so /usr/share/license-server/sql when installed); else sql/ of the current
+        /// folder, else of the checkout this licensectl was built in.
         static func defaultMigrationsDirectory() throws -> String {
+            // Started through PATH, arguments[0] is a bare name; the kernel knows the file.
+            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let binFolder = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+            let installed = binFolder.deletingLastPathComponent().appendingPathComponent("share/license-server/sql").path
+            if FileManager.default.fileExists(atPath: installed + "/001_licenses_and_seats.sql") { return installed }
             if FileManager.default.fileExists(atPath: "sql/001_licenses_and_seats.sql") { return "sql" }
-            var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            var folder = binFolder
             for _ in 0..<5 {
                 folder.deleteLastPathComponent()
                 let candidate = folder.appendingPathComponent("sql").path
                 if FileManager.default.fileExists(atPath: candidate + "/001_licenses_and_seats.sql") { return candidate }
             }
-            throw CommandError("cannot find the sql/ folder; give it with --migrations DIR")
+            throw CommandError("cannot find the migrations (/usr/share/license-server/sql or a checkout's sql/); give them with --migrations DIR")
         }
     }
 

@@ -9,17 +9,27 @@ public struct ServerSecret: Sendable {
 
     private let bytes: [UInt8]
 
-    /// Reads a secret file; a trailing newline is not part of the secret.
+    /// Reads a secret file: either raw bytes (the package's 32 random bytes), all of which are
+    /// the secret, or a line of text (`head -c 32 /dev/urandom | base64`), whose line end is not.
     public init(contentsOf path: String) throws(ServiceSetupError) {
-        guard var bytes = FileManager.default.contents(atPath: path).map(Array.init) else {
+        guard let contents = FileManager.default.contents(atPath: path).map(Array.init) else {
             throw ServiceSetupError("cannot read secret file \(path)")
         }
-        if bytes.last == 0x0A { bytes.removeLast() }
-        if bytes.last == 0x0D { bytes.removeLast() }
+        let bytes = Self.secret(inFile: contents)
         guard bytes.count >= Self.minimumLength else {
             throw ServiceSetupError("secret file \(path) holds \(bytes.count) bytes; it needs at least \(Self.minimumLength)")
         }
         self.bytes = bytes
+    }
+
+    /// The secret a file holds. Random bytes end in a newline byte one time in 256; only text
+    /// loses its line end, so such a secret keeps all its bytes.
+    static func secret(inFile contents: [UInt8]) -> [UInt8] {
+        var line = contents[...]
+        if line.last == 0x0A { line.removeLast() }
+        if line.last == 0x0D { line.removeLast() }
+        let isText = line.allSatisfy { (0x20...0x7E).contains($0) }
+        return isText ? Array(line) : contents
     }
 
     public init(bytes: [UInt8]) {

@@ -29,16 +29,14 @@ deb: deps
 	@scripts/deb.sh
 
 # The tests' stacks go into a folder of this run's own (LICENSE_TEST_STACKS); a test run that
-# crashed may leave one running, so this run stops what is left there (and unmounts the /proc
-# and /sys of a Debian root the package test left mounted), and nothing of another run.
+# crashed may leave one running, so this run stops what is left there (and what runs in a
+# Debian root the package's tests left), and nothing of another run.
 test: build deb
 	@stacks=$$(mktemp -d /tmp/license-test-stacks-XXXXXX) && chmod 755 "$$stacks"; \
 	LICENSE_TEST_STACKS="$$stacks" $(SWIFT) test; status=$$?; \
-	for stack in "$$stacks"/* "$$stacks"/debian-root-*/srv/license-test; do \
+	for stack in "$$stacks"/license-stack-* "$$stacks"/debian-root-*/srv/license-test; do \
 		[ -d "$$stack" ] && scripts/stack.sh stop "$$stack" >/dev/null 2>&1; done; \
-	awk -v stacks="$$stacks/" 'index($$2, stacks) == 1 { print $$2 }' /proc/mounts | sort -r | xargs -r umount -l; \
-	if awk -v stacks="$$stacks/" 'index($$2, stacks) == 1 { found = 1 } END { exit !found }' /proc/mounts; then \
-		echo "left mounted under $$stacks; not removed" >&2; else rm -rf "$$stacks"; fi; exit $$status
+	scripts/debian-root.sh remove "$$stacks"/debian-root-* && rm -rf "$$stacks"; exit $$status
 
 run: build
 	@scripts/run.sh

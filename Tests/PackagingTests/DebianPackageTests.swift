@@ -123,6 +123,97 @@ struct DebianPackageTests {
         #expect(gone.isEmpty, "gone after purge: \(gone.sorted())")
     }
 
+    @Test("the README's 'Install on Debian' commands, pasted into a clean Debian 12 root, give valid through nginx",
+          .timeLimit(.minutes(10)))
+    func readmeInstallation() throws {
+        let deb = try Self.builtPackage()
+        let debName = URL(fileURLWithPath: deb).lastPathComponent
+        var script = try Self.readmeInstallCommands()
+        // What needs systemd or the network, replaced; every other line runs as the README has it.
+        let install = "apt install ./\(debName) postgresql nginx"
+        let firstCheck = "curl \"https://licenses.vendor.example/check?code=$code\""
+        let replacements = [
+            install: "",  // run below, before the namespace: it needs the network
+            "nginx -t && systemctl reload nginx": "nginx -t && nginx",  // no systemd runs nginx here
+            "systemctl enable --now license-server.socket": "",  // the test starts the socket as the units say
+            firstCheck: "printf '%s' \"$code\" >/root/first-check-code",  // sent by curl from the namespace
+        ]
+        for (line, replacement) in replacements {
+            let index = try #require(script.firstIndex { $0 == line || ($0.hasPrefix(line) && line == firstCheck) },
+                                     "the README's commands no longer have the line \(line)")
+            script[index] = replacement
+        }
+
+        let stacks = ProcessInfo.processInfo.environment["LICENSE_TEST_STACKS"] ?? NSTemporaryDirectory()
+        let root = try DebianRoot(parent: stacks, packageRoot: Self.packageRoot)
+        defer { root.remove() }
+        let network = try NetworkNamespace(name: "license-test-\(getpid())")
+        // What the admin has from the vendor and the certificate authority, in /root.
+        let licensectl = BuiltProducts.path(of: "licensectl")
+        let home = root.file("/root")
+        try DebianRoot.require(Command.run(licensectl, ["keygen", "--out", home, "--name", "vendor"]), "keygen")
+        let customer = try DebianRoot.require(Command.run(licensectl, ["issue", "--signing-key", home + "/vendor.key", "--", "X-PACKAGE",
+                                                                       "issuer=vendor", "id=readme-check", "users=5", "version=+1.0",
+                                                                       "host=licenses.vendor.example"]), "issue")
+        try customer.standardOutput.write(toFile: home + "/customer.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: home + "/vendor.key")
+        try DebianRoot.require(Command.run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                                       "-days", "30", "-subj", "/CN=licenses.vendor.example",
+                                                       "-addext", "subjectAltName=DNS:licenses.vendor.example",
+                                                       "-keyout", home + "/licenses.vendor.example.key", "-out", home + "/licenses.vendor.example.pem"]),
+                               "openssl req")
+        let certificate = try TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: home + "/licenses.vendor.example.pem", toPath: certificate.file("ca.pem"))
+        try FileManager.default.copyItem(atPath: deb, toPath: home + "/" + debName)
+
+        try root.mustRun(["apt-get", "update", "-qq"])
+        try root.mustRun(["apt-get", "install", "-y", "./" + debName, "postgresql", "nginx"], in: "/root")
+        // apt made the cluster; systemd would start it.
+        let clusters = try FileManager.default.contentsOfDirectory(atPath: root.file("/etc/postgresql"))
+        let cluster = try #require(clusters.first, "no PostgreSQL cluster")
+        try DebianRoot.require(network.run(["chroot", root.path, "pg_ctlcluster", cluster, "main", "start"]), "pg_ctlcluster start")
+        try (["cd /root"] + script).joined(separator: "\n").write(toFile: home + "/install.sh", atomically: true, encoding: .utf8)
+        let ran = try network.run(["chroot", root.path, "bash", "-e", "-x", "/root/install.sh"],
+                                  environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LC_ALL": "C.UTF-8"])
+        try #require(ran.status == 0, "the README's commands failed: \(ran.standardError.suffix(3000))")
+
+        let pool = try root.startPoolAsTheUnitsSay(log: certificate.file("license-server.log"))
+        defer {
+            pool.signal(SIGTERM)
+            _ = pool.exitStatus(within: 15)
+        }
+        let code = try String(contentsOfFile: home + "/first-check-code", encoding: .utf8)
+        let answered = try network.run(["curl", "-sS", "--max-time", "15", "--cacert", certificate.file("ca.pem"),
+                                        "--resolve", "licenses.vendor.example:443:127.0.0.1", "https://licenses.vendor.example/check?code=" + code])
+        let log = (try? String(contentsOfFile: certificate.file("license-server.log"), encoding: .utf8)) ?? ""
+        #expect(answered.standardOutput == "valid\n", "\(answered.standardOutput) \(answered.standardError) \(log)")
+    }
+
+    /// The shell lines of the README's "Install on Debian" block, comments and blank lines
+    /// left out, continued lines joined.
+    static func readmeInstallCommands() throws -> [String] {
+        let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "\n## Install on Debian\n").dropFirst().first)
+        let block = try #require(section.components(separatedBy: "```sh\n").dropFirst().first?.components(separatedBy: "\n```").first)
+        var commands: [String] = []
+        var continued = ""
+        for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
+            let text = String(line)
+            if continued.isEmpty && (text.hasPrefix("#") || text.trimmingCharacters(in: .whitespaces).isEmpty) { continue }
+            if text.hasSuffix("\\") {
+                continued += text.dropLast() + " "
+                continue
+            }
+            commands.append((continued + text.trimmingCharacters(in: .whitespaces)).replacingOccurrences(of: "  ", with: " "))
+            continued = ""
+        }
+        // A comment at the end of a line ("curl … # valid") is not part of the command.
+        return commands.map { line in
+            guard let hash = line.range(of: " # ") ?? line.range(of: "  #") else { return line }
+            return String(line[..<hash.lowerBound]).trimmingCharacters(in: .whitespaces)
+        }
+    }
+
     /// What piuparts too leaves out of its comparison: apt's and dpkg's own records and caches,
     /// logs, the backups adduser makes of the user and group files, and adduser's lock in /run
     /// (a tmpfs on a booted system).
@@ -247,32 +338,8 @@ final class Installation {
         return answered.standardOutput.trimmingCharacters(in: .newlines)
     }
 
-    /// The pool as license-server.service and license-server.socket start it: the socket made
-    /// by systemd-socket-activate where ListenStream says, with the socket's mode and group; the
-    /// service's ExecStart as its User and Group, in the root, with the EnvironmentFile's
-    /// settings and nothing else of this process's environment.
     func startPool() throws {
-        let socketUnit = unitSettings(try String(contentsOfFile: root.file("/lib/systemd/system/license-server.socket"), encoding: .utf8))
-        let service = unitSettings(try String(contentsOfFile: root.file("/lib/systemd/system/license-server.service"), encoding: .utf8))
-        let listen = try #require(socketUnit["ListenStream"])
-        let socket = root.file(listen)
-        let socketFolder = URL(fileURLWithPath: socket).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: socketFolder, withIntermediateDirectories: true)
-        chmod(socketFolder, mode_t(try #require(socketUnit["DirectoryMode"].flatMap { Int($0, radix: 8) })))
-        unlink(socket)
-        let settings = environmentFileSettings(try String(contentsOfFile: root.file(try #require(service["EnvironmentFile"])), encoding: .utf8))
-        #expect(service["User"] == "license-server" && service["Group"] == "license-server")
-        let (user, group) = try root.ids(ofUser: try #require(service["User"]))
-        let command = try #require(service["ExecStart"]).split(separator: " ").map(String.init)
-        let arguments = ["-l", socket] + settings.sorted { $0.key < $1.key }.flatMap { ["-E", "\($0.key)=\($0.value)"] }
-            + ["chroot", "--userspec=\(user):\(group)", root.path] + command
-        pool = try BackgroundProcess("/usr/bin/systemd-socket-activate", arguments, log: folder + "/log/license-server.log",
-                                     environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(50_000) }
-        let groupName = try #require(socketUnit["SocketGroup"])
-        let socketGroup = try #require(getgrnam(groupName)).pointee.gr_gid
-        let mode = try #require(socketUnit["SocketMode"].flatMap { Int($0, radix: 8) })
-        try #require(chown(socket, uid_t.max, socketGroup) == 0 && chmod(socket, mode_t(mode)) == 0, "no socket at \(socket)")
+        pool = try root.startPoolAsTheUnitsSay(log: folder + "/log/license-server.log")
     }
 
     /// SIGTERM, as systemd stops the service (KillSignal=SIGTERM); the pool exits 0.

@@ -5,7 +5,7 @@ import Testing
 
 /// The .deb of `make deb` (which `make test` runs first), checked by Debian's own tools and
 /// installed, run, upgraded and purged in a clean Debian 12 root (SPEC §10).
-@Suite("the Debian package", .serialized)
+@Suite("the Debian package")
 struct DebianPackageTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path

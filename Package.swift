@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "LicenseCore"),
         .target(name: "LicenseSigning", dependencies: ["LicenseCore", "LicenseCrypto", "SystemCalls"]),
         .target(name: "SystemIdentity"),
-        .target(name: "LicenseClient", dependencies: ["HTTPSClient", "LicenseCore", "LicenseCrypto", "SystemCalls"]),
+        .target(name: "LicenseClient", dependencies: ["HTTPSClient", "LicenseCore", "LicenseCrypto", "LicenseSigning", "SystemCalls"]),
         .target(
             name: "LicenseService",
             dependencies: [

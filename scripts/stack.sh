@@ -10,7 +10,7 @@
 #   scripts/stack.sh nginx-start DIR / nginx-stop DIR   nginx alone (the package's install test)
 #
 # Settings (environment): HTTPS_PORT (8443), HTTP_PORT (8080), METRICS_PORT (9464), PG_PORT (55432), LEASE (24h),
-# WORKERS (default of license-server), REALMS ("localhost=default 127.0.0.1=default"),
+# INSTANCE_LEASE (default of license-server), WORKERS (default of license-server), REALMS ("localhost=default 127.0.0.1=default"),
 # RATE (requests per second and client address, 50), BIN (the folder of the built binaries),
 # NGINX_FILES (the nginx files to adopt, default nginx/ of this checkout), POOL_SOCKET (the
 # pool's socket nginx talks to, default DIR/fcgi.sock).
@@ -55,7 +55,8 @@ pg_stop() {
 pool_command() {
     pool=("$BIN/license-server" --socket "$run/fcgi.sock" --socket-group www-data
         --database "$database user=license_server" --issuers "$run/issuers" --secret "$run/secret"
-        --lease "$LEASE" --log-level "${LOG_LEVEL:-info}")
+        --lease "$LEASE" --log-level "${LOG_LEVEL:-info}" --answer-keys "$run/answer-keys")
+    if [ -n "${INSTANCE_LEASE:-}" ]; then pool+=(--instance-lease "$INSTANCE_LEASE"); fi
     if [ -n "${WORKERS:-}" ]; then pool+=(--workers "$WORKERS"); fi
 }
 
@@ -199,6 +200,10 @@ start() {
     fi
     if [ ! -f "$run/issuers/default.key" ]; then
         "$BIN/licensectl" keygen --out "$run/issuers" --name default >/dev/null
+    fi
+    # The default realm's answers are signed (SPEC §7); clients verify with answer-keys/default.pem.
+    if [ ! -f "$run/answer-keys/default.key" ]; then
+        "$BIN/licensectl" keygen --out "$run/answer-keys" --name default >/dev/null
     fi
     local first_day last_day
     first_day=$(LC_ALL=C date -u +%d%b%Y)

@@ -8,6 +8,12 @@ public enum CheckOutcome: Equatable, Sendable {
     case invalid(CheckReason)
     /// No answer (unreachable, timed out, busy, database down): run, and check at the next start.
     case skipped(String)
+    /// An answer the answer key does not vouch for (SPEC §7): the program must not run on it.
+    case forged(String)
+    /// No answer, but the kept verified `valid` answer holds until then (`answerCache:`).
+    case validOffline(until: UTCTimestamp)
+    /// No answer and no kept one, with `failClosed`: the program must not run.
+    case offline(String)
 }
 
 /// What `/release` did.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPSClient
 import LicenseCore
 import LicenseCrypto
+import LicenseSigning
 
 /// A program's startup check against a license server (SPEC §2, §3), for vendors to link.
 ///
@@ -49,7 +50,14 @@ public struct LicenseClient: Sendable {
     public let product: String?
     /// Where the user ID is kept.
     public let userIDFile: String
+    /// Answers must be signed by this key (SPEC §7); nil: any answer is believed.
+    public let answerVerifier: AnswerVerifier?
+    /// Where the last verified `valid` answer is kept, for starts without the server.
+    public let answerCachePath: String?
+    /// Whether a start without the server and without a kept answer is refused (`.offline`).
+    public let failClosed: Bool
     private let http: HTTPSClient
+    private let clock: @Sendable () -> UTCTimestamp
 
     /// - Parameters:
     ///   - serverURL: the server's base URL, `https://HOST[:PORT][/PATH]`.
@@ -62,10 +70,29 @@ public struct LicenseClient: Sendable {
     ///   - userIDFile: where the user ID is kept (made on first use, mode 0600).
     ///   - caFile: PEM certificates to trust instead of the system's.
     ///   - timeout: the longest a check may take, connecting included.
+    ///   - answerKey: the realm's public answer key (PEM file): every check then carries a fresh
+    ///     nonce, and an answer it does not sign for this code is `.forged`.
+    ///   - answerCache: with `answerKey`, a file (0600) for the last verified `valid` answer,
+    ///     which a start without the server shows as `.validOffline(until:)` while it holds.
+    ///   - failClosed: with `answerKey`, a start without the server and without such an answer
+    ///     is `.offline` (refused) instead of `.skipped`.
+    ///   - clock: the client's clock, which `t` must be within five minutes of.
     public init(serverURL: String, keyLine: String, revision: String, domain: String, system: String? = nil,
                 options: [String] = [], product: String? = nil, userIDFile: String = UserIDFile.defaultPath,
-                caFile: String? = nil, timeout: Duration = .seconds(5)) throws(LicenseClientError) {
+                caFile: String? = nil, timeout: Duration = .seconds(5), answerKey: String? = nil, answerCache: String? = nil,
+                failClosed: Bool = false, clock: @escaping @Sendable () -> UTCTimestamp = LicenseClient.systemClock) throws(LicenseClientError) {
         server = try ServerAddress(url: serverURL)
+        guard answerKey != nil || (answerCache == nil && !failClosed) else {
+            throw LicenseClientError(.configuration, "an answer cache and fail-closed need the answer key")
+        }
+        do {
+            answerVerifier = try answerKey.map { path throws(IssuerKeysError) in try AnswerVerifier(contentsOf: path) }
+        } catch {
+            throw LicenseClientError(.configuration, error.description)
+        }
+        answerCachePath = answerCache
+        self.failClosed = failClosed
+        self.clock = clock
         self.keyLine = keyLine
         self.revision = revision
         self.domain = domain
@@ -85,7 +112,8 @@ public struct LicenseClient: Sendable {
     /// The same, the key read from a key file (its first non-comment line).
     public init(serverURL: String, keyFile: String, revision: String, domain: String, system: String? = nil,
                 options: [String] = [], product: String? = nil, userIDFile: String = UserIDFile.defaultPath,
-                caFile: String? = nil, timeout: Duration = .seconds(5)) throws(LicenseClientError) {
+                caFile: String? = nil, timeout: Duration = .seconds(5), answerKey: String? = nil, answerCache: String? = nil,
+                failClosed: Bool = false, clock: @escaping @Sendable () -> UTCTimestamp = LicenseClient.systemClock) throws(LicenseClientError) {
         guard let data = FileManager.default.contents(atPath: keyFile) else {
             throw LicenseClientError(.configuration, "cannot read key file \(keyFile)")
         }
@@ -96,7 +124,13 @@ public struct LicenseClient: Sendable {
             throw LicenseClientError(.configuration, "\(keyFile): \(error)")
         }
         try self.init(serverURL: serverURL, keyLine: keyLine, revision: revision, domain: domain, system: system,
-                      options: options, product: product, userIDFile: userIDFile, caFile: caFile, timeout: timeout)
+                      options: options, product: product, userIDFile: userIDFile, caFile: caFile, timeout: timeout,
+                      answerKey: answerKey, answerCache: answerCache, failClosed: failClosed, clock: clock)
+    }
+
+    /// This computer's clock, in whole seconds.
+    public static let systemClock: @Sendable () -> UTCTimestamp = {
+        UTCTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970))
     }
 
     /// A new random instance ID, for a program that counts its running instances (`rights`):
@@ -111,10 +145,49 @@ public struct LicenseClient: Sendable {
 
     /// The startup check. `instance` names this running instance (default: the user's one seat).
     public func check(instance: String? = nil) throws(LicenseClientError) -> CheckOutcome {
-        switch try ask("/check", instance: instance, positiveLine: "valid") {
-        case .positive: .valid
-        case .invalid(let reason): .invalid(reason)
-        case .skipped(let why): .skipped(why)
+        guard let verifier = answerVerifier else {
+            switch try ask("/check", instance: instance, positiveLine: "valid") {
+            case .positive: return .valid
+            case .invalid(let reason): return .invalid(reason)
+            case .skipped(let why): return .skipped(why)
+            }
+        }
+        let code = try self.code(userID: try UserIDFile.loadOrCreate(at: userIDFile), instance: instance, nonce: try Self.newNonce())
+        let answer: HTTPSAnswer
+        switch try exchange("/check", code: code) {
+        case .skipped(let why): return withoutServer(code, verifier: verifier, why: why)
+        case .answered(let received): answer = received
+        }
+        let header = answer.header(AnswerSignature.headerName)
+        if case .forged(let why) = verifier.verdict(header: header, codeText: code.text, body: answer.body, now: clock()) {
+            return .forged(why)
+        }
+        let line = Self.firstLine(answer.body)
+        if line == "valid" {
+            if let answerCachePath, let header {
+                try AnswerCache(path: answerCachePath).keep(.init(codeText: code.text, header: header, body: answer.body))
+            }
+            return .valid
+        }
+        if let reason = Self.reason(line) { return .invalid(reason) }
+        throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(line)")
+    }
+
+    /// A start the server did not answer: the kept answer while it holds, else refused when
+    /// fail-closed, else skipped.
+    private func withoutServer(_ code: StartupCode, verifier: AnswerVerifier, why: String) -> CheckOutcome {
+        if let answerCachePath, let until = AnswerCache(path: answerCachePath).validUntil(for: code, verifier: verifier, now: clock()) {
+            return .validOffline(until: until)
+        }
+        return failClosed ? .offline(why) : .skipped(why)
+    }
+
+    /// A fresh nonce for one check: 32 hex digits of random bytes (SPEC §2 `nonce=`).
+    static func newNonce() throws(LicenseClientError) -> String {
+        do {
+            return Digest.hex(try SecureRandom.bytes(16))
+        } catch {
+            throw LicenseClientError(.configuration, "no random bytes for a nonce: \(error)")
         }
     }
 
@@ -136,7 +209,8 @@ public struct LicenseClient: Sendable {
     /// Sends the code to `route` and reads the one-line answer: `positiveLine` or `invalid REASON`.
     private func ask(_ route: String, instance: String?, positiveLine: String) throws(LicenseClientError) -> Answer {
         let answer: HTTPSAnswer
-        switch try exchange(route, instance: instance) {
+        let code = try self.code(userID: try UserIDFile.loadOrCreate(at: userIDFile), instance: instance)
+        switch try exchange(route, code: code) {
         case .skipped(let why): return .skipped(why)
         case .answered(let received): answer = received
         }
@@ -152,9 +226,8 @@ public struct LicenseClient: Sendable {
     }
 
     /// Sends the code to `route`; a `200` answer, a reason to skip, or an error.
-    private func exchange(_ route: String, instance: String?) throws(LicenseClientError) -> Exchange {
-        let userID = try UserIDFile.loadOrCreate(at: userIDFile)
-        let body = Array(("code=" + (try code(userID: userID, instance: instance)).encoded).utf8)
+    private func exchange(_ route: String, code: StartupCode) throws(LicenseClientError) -> Exchange {
+        let body = Array(("code=" + code.encoded).utf8)
         let answer: HTTPSAnswer
         do {
             answer = try http.send(method: "POST", host: server.host, port: server.port, path: server.basePath + route,
@@ -179,10 +252,10 @@ public struct LicenseClient: Sendable {
         }
     }
 
-    private func code(userID: String, instance: String?) throws(LicenseClientError) -> StartupCode {
+    private func code(userID: String, instance: String?, nonce: String? = nil) throws(LicenseClientError) -> StartupCode {
         do {
             return try StartupCode(keyLine: keyLine, revision: revision, userID: userID, domain: domain, system: system,
-                                   instance: instance, options: options, product: product)
+                                   instance: instance, options: options, product: product, nonce: nonce)
         } catch {
             throw LicenseClientError(.configuration, error.message)
         }

@@ -14,8 +14,8 @@ struct LicenseServer: ParsableCommand {
         abstract: "The FastCGI worker pool that answers license checks behind nginx.",
         discussion: """
             Every option can also be given in the environment: LICENSE_SOCKET, LICENSE_DATABASE, LICENSE_ISSUERS, \
-            LICENSE_WORKERS, LICENSE_LEASE, LICENSE_SYSTEM_ID, LICENSE_SECRET_FILE, LICENSE_SOCKET_GROUP, LICENSE_LOG_LEVEL, \
-            LICENSE_USAGE_INTERVAL. Stops on SIGTERM or SIGINT after the requests in flight; SIGUSR1 writes the usage \
+            LICENSE_WORKERS, LICENSE_LEASE, LICENSE_INSTANCE_LEASE, LICENSE_SYSTEM_ID, LICENSE_SECRET_FILE, LICENSE_SOCKET_GROUP, \
+            LICENSE_LOG_LEVEL, LICENSE_USAGE_INTERVAL, LICENSE_ANSWER_KEYS. Stops on SIGTERM or SIGINT after the requests in flight; SIGUSR1 writes the usage \
             counts now.
             """,
         version: ProductVersion.current)
@@ -34,6 +34,16 @@ struct LicenseServer: ParsableCommand {
 
     @Option(help: ArgumentHelp("How long a seat stays active without a check: 90s, 15m, 24h, 400d (default 24h).", valueName: "DURATION"))
     var lease: String?
+
+    @Option(name: .customLong("instance-lease"),
+            help: ArgumentHelp("How long a seat holds a right (a running instance) without a check (default 15m, or --lease if shorter; at most --lease).",
+                               valueName: "DURATION"))
+    var instanceLease: String?
+
+    @Option(name: .customLong("answer-keys"),
+            help: ArgumentHelp("Answer keys: REALM.key signs realm REALM's answers (License-Signature); a realm without one answers unsigned.",
+                               valueName: "DIR"))
+    var answerKeys: String?
 
     @Option(name: .customLong("system-id"), help: ArgumentHelp("This server's system ID, for floating keys (default: this computer's).", valueName: "ID"))
     var systemID: String?
@@ -69,6 +79,18 @@ struct LicenseServer: ParsableCommand {
         guard let leaseSeconds = DurationText.seconds(leaseText), leaseSeconds <= 3650 * 86_400 else {
             throw ValidationError("--lease must be a number and a unit, at most 3650d: 90s, 15m, 24h, 400d")
         }
+        let instanceLeaseSeconds: Int
+        if let text = setting(instanceLease, "LICENSE_INSTANCE_LEASE") {
+            guard let seconds = DurationText.seconds(text) else {
+                throw ValidationError("--instance-lease must be a number and a unit: 90s, 15m, 1h")
+            }
+            guard seconds <= leaseSeconds else {
+                throw ValidationError("--instance-lease (\(seconds)s) must be at most --lease (\(leaseSeconds)s)")
+            }
+            instanceLeaseSeconds = seconds
+        } else {
+            instanceLeaseSeconds = min(15 * 60, leaseSeconds)
+        }
         let intervalText = setting(usageInterval.map(String.init), "LICENSE_USAGE_INTERVAL") ?? "60"
         guard let usageSeconds = Int(intervalText), (1...3600).contains(usageSeconds) else {
             throw ValidationError("--usage-interval must be 1 to 3600 seconds")
@@ -91,9 +113,15 @@ struct LicenseServer: ParsableCommand {
 
         let settings: CheckSettings
         do {
+            let realms = try RealmIssuers(directory: issuersDirectory)
+            let answerKeyDirectory = setting(answerKeys, "LICENSE_ANSWER_KEYS")
             settings = CheckSettings(
-                realms: try RealmIssuers(directory: issuersDirectory), secret: try ServerSecret(contentsOf: secretFile),
+                realms: realms, secret: try ServerSecret(contentsOf: secretFile),
                 serverSystemID: serverSystemID, logger: logger,
+                answerKeys: try answerKeyDirectory.map { directory throws(ServiceSetupError) in
+                    try AnswerKeys(directory: directory, realms: Set(realms.realms.keys))
+                } ?? AnswerKeys(),
+                seatLeaseSeconds: Int64(leaseSeconds), instanceLeaseSeconds: Int64(instanceLeaseSeconds),
                 today: { LicenseDate(secondsSince1970: Int64(Date().timeIntervalSince1970)) })
         } catch {
             throw ValidationError(error.description)
@@ -119,7 +147,8 @@ struct LicenseServer: ParsableCommand {
         recorder.start()
         logger.info("listening", metadata: [
             "socket": "\(activated == nil ? socket ?? "" : "from systemd")", "workers": "\(workerCount)", "realms": "\(settings.realms.realms.keys.sorted())",
-            "lease": "\(leaseSeconds)s",
+            "lease": "\(leaseSeconds)s", "instance_lease": "\(instanceLeaseSeconds)s",
+            "signed_realms": "\(settings.answerKeys.signers.keys.sorted())",
         ])
 
         var received: Int32 = 0

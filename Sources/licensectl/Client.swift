@@ -19,13 +19,17 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Seconds to wait for the server before skipping (default 5).", valueName: "SECONDS"))
     var timeout: Double = 5
 
-    func client() throws -> LicenseClient {
+    func client(answers: AnswerOptions = AnswerOptions()) throws -> LicenseClient {
         guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be more than 0 and at most 60 seconds") }
+        guard answers.answerKey != nil || (answers.answerCache == nil && !answers.failClosed) else {
+            throw ValidationError("--answer-cache and --fail-closed need --answer-key")
+        }
         do {
             return try LicenseClient(
                 serverURL: server, keyFile: code.keyFile, revision: code.revision, domain: code.domain, system: code.system,
                 options: code.optionList, product: code.product,
-                userIDFile: userIDFile ?? UserIDFile.defaultPath, caFile: cacert, timeout: .milliseconds(Int(timeout * 1000)))
+                userIDFile: userIDFile ?? UserIDFile.defaultPath, caFile: cacert, timeout: .milliseconds(Int(timeout * 1000)),
+                answerKey: answers.answerKey, answerCache: answers.answerCache, failClosed: answers.failClosed)
         } catch {
             throw CommandError(error.message)
         }
@@ -38,6 +42,22 @@ struct ClientOptions: ParsableArguments {
     }
 }
 
+/// SPEC §7's options of a check: signed answers, the kept answer, fail-closed.
+struct AnswerOptions: ParsableArguments {
+    @Option(name: .customLong("answer-key"),
+            help: ArgumentHelp("The realm's public answer key: send a nonce, refuse an answer it does not sign (invalid forged-answer).",
+                               valueName: "FILE.pem"))
+    var answerKey: String?
+
+    @Option(name: .customLong("answer-cache"),
+            help: ArgumentHelp("Keep the last verified valid answer here (0600); without the server it holds until its until.",
+                               valueName: "FILE"))
+    var answerCache: String?
+
+    @Flag(name: .customLong("fail-closed"), help: "Without the server and a kept answer: invalid offline (exit 1), not skipped.")
+    var failClosed = false
+}
+
 extension Licensectl {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -45,11 +65,12 @@ extension Licensectl {
             discussion: "Exit status 0 for valid or skipped, 1 for invalid, 2 for an error (a 400, a certificate that does not verify).")
 
         @OptionGroup var client: ClientOptions
+        @OptionGroup var answers: AnswerOptions
 
         func run() throws {
             let outcome: CheckOutcome
             do {
-                outcome = try client.client().check(instance: client.code.instance)
+                outcome = try client.client(answers: answers).check(instance: client.code.instance)
             } catch let error as LicenseClientError {
                 throw CommandError(error.message)
             }
@@ -61,6 +82,16 @@ extension Licensectl {
                 throw ExitCode(1)
             case .skipped(let why):
                 client.reportSkipped(why)
+            case .forged(let why):
+                print("invalid forged-answer")
+                FileHandle.standardError.write(Data("licensectl: \(why)\n".utf8))
+                throw ExitCode(1)
+            case .validOffline(let until):
+                print("valid (offline until \(until))")
+            case .offline(let why):
+                print("invalid offline")
+                FileHandle.standardError.write(Data("licensectl: \(why)\n".utf8))
+                throw ExitCode(1)
             }
         }
     }

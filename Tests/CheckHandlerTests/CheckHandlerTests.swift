@@ -9,14 +9,16 @@ import Testing
 /// atomicity in PostgreSQL are the service tests' (ServiceTests).
 @Suite("The check handler, in process")
 struct CheckHandlerTests {
-    @Test("valid, in text and in JSON with every member of SPEC §3 (null where unknown or unset)")
+    @Test("valid, in text and in JSON with every member of SPEC §3 and §8's heartbeat (null where unknown or unset)")
     func valid() throws {
         let harness = try HandlerHarness()
         let key = try harness.key(["id=ACME-1", "users=5", "option=Channel", "rights=20", "duration=01Jan2026-31Dec2026"])
         #expect(harness.check(try harness.code(key, options: ["Channel"])) == "valid")
         let answer = try harness.json(try harness.code(key, options: ["Channel"]))
-        #expect(Set(answer.keys) == ["result", "reason", "license", "product", "expires", "scopes"])
+        #expect(Set(answer.keys) == ["result", "reason", "license", "product", "expires", "scopes", "heartbeat"])
         #expect(answer["result"] as? String == "valid" && answer["reason"] is NSNull)
+        // The Channel option counts rights: a running program checks again every third of the instance lease.
+        #expect(answer["heartbeat"] as? Int == 300)
         #expect(answer["license"] as? String == "ACME-1" && answer["product"] as? String == "X-META-X")
         #expect(answer["expires"] as? String == "2026-12-31")
         let scopes = try #require(answer["scopes"] as? [[String: Any]])

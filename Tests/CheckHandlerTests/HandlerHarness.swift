@@ -13,18 +13,25 @@ final class HandlerHarness {
     static let issuer = IssuerSigningKey(privateKey: try! Ed25519PrivateKey.generate())
     static let stranger = IssuerSigningKey(privateKey: try! Ed25519PrivateKey.generate())
     static let today = LicenseDate(year: 2026, month: 12, day: 1)!
+    /// The default realm's answer key, when a harness signs (SPEC §7).
+    static let answerKey = try! Ed25519PrivateKey.generate()
+    /// The handlers' clock for signed answers: 2026-12-01T12:00:00Z.
+    static let now = UTCTimestamp(secondsSince1970: 1_796_126_400)
 
     let store = InMemorySeatStore()
     let shared = SharedCheckState(metrics: PoolMetrics(realms: ["default"], workers: 4))
     let log = RecordedLog()
     let router: Router
 
-    init() throws {
+    /// `signed`: the default realm has an answer key; leases of 24 h and 15 min.
+    init(signed: Bool = false) throws {
         let realms = RealmIssuers(realms: ["default": IssuerKeys(keys: ["default": try Self.issuer.privateKey.publicKey])])
         let log = self.log
         let settings = CheckSettings(
             realms: realms, secret: ServerSecret(bytes: Array(repeating: 7, count: 32)), serverSystemID: "Eth_52:54:00:00:00:01",
-            logger: Logger(label: "test") { _ in RecordingLogHandler(log: log) }, today: { HandlerHarness.today })
+            logger: Logger(label: "test") { _ in RecordingLogHandler(log: log) },
+            answerKeys: AnswerKeys(signers: signed ? ["default": AnswerSigner(privateKey: Self.answerKey)] : [:]),
+            seatLeaseSeconds: 86_400, instanceLeaseSeconds: 900, now: { HandlerHarness.now }, today: { HandlerHarness.today })
         router = Router.licenseRoutes(settings: settings, shared: shared, store: store)
     }
 
@@ -38,9 +45,10 @@ final class HandlerHarness {
     }
 
     func code(_ keyLine: String, revision: String = "7.1", user: String = "user-00001", domain: String = "app.example.com",
-              system: String? = nil, instance: String? = nil, options: [String] = [], product: String? = nil) throws -> String {
+              system: String? = nil, instance: String? = nil, options: [String] = [], product: String? = nil,
+              nonce: String? = nil) throws -> String {
         try StartupCode(keyLine: keyLine, revision: revision, userID: user, domain: domain, system: system, instance: instance,
-                        options: options, product: product).encoded
+                        options: options, product: product, nonce: nonce).encoded
     }
 
     /// A request as nginx would pass it.

@@ -25,6 +25,8 @@ public struct StartupCode: Equatable, Sendable {
     public let product: String?
     /// A value new for every start, asking for an answer bound to this code (SPEC §7).
     public let nonce: String?
+    /// The decoded text as the client built it, which a signed answer is bound to (SPEC §7).
+    public let text: [UInt8]
 
     /// The instance a seat is counted for: the instance ID, else the user ID (SPEC §4 rule 9).
     public var effectiveInstance: String { instance ?? userID }
@@ -47,9 +49,13 @@ public struct StartupCode: Equatable, Sendable {
         self.options = try Self.optionList(options)
         self.product = try product.map { p throws(StartupCodeError) in try Self.productName(p) }
         self.nonce = try nonce.map { n throws(StartupCodeError) in try Self.nonce(n) }
-        guard decodedBytes().count <= Self.maximumDecodedLength else {
+        let text = Self.text(keyLine: self.keyLine, lines: Self.lines(revision: self.revision, userID: self.userID, domain: self.domain,
+                                                                     system: self.system, instance: self.instance, options: self.options,
+                                                                     product: self.product, nonce: self.nonce))
+        guard text.count <= Self.maximumDecodedLength else {
             throw StartupCodeError("the code is longer than \(Self.maximumDecodedLength) bytes")
         }
+        self.text = text
     }
 
     /// Decodes a code as a client sent it (base64url, with or without padding).
@@ -122,6 +128,7 @@ public struct StartupCode: Equatable, Sendable {
         self.options = options ?? []
         self.product = product
         self.nonce = nonce
+        self.text = text
     }
 
     /// Decodes a code given as text.
@@ -131,19 +138,25 @@ public struct StartupCode: Equatable, Sendable {
 
     /// The code as sent: base64url without padding.
     public var encoded: String {
-        Base64URL.encode(decodedBytes())
+        Base64URL.encode(text)
     }
 
-    /// The decoded text, byte for byte: the key line as it came (it need not be UTF-8), then
-    /// the other lines.
-    private func decodedBytes() -> [UInt8] {
+    /// The lines after the key line, as a client builds them.
+    private static func lines(revision: DottedNumber, userID: String, domain: HostName, system: String?, instance: String?,
+                              options: [String], product: String?, nonce: String?) -> [String] {
         var lines = [revision.text, userID, domain.text]
         if let system { lines.append("system=" + system) }
         if let instance { lines.append("instance=" + instance) }
         if !options.isEmpty { lines.append("options=" + options.joined(separator: ",")) }
         if let product { lines.append("product=" + product) }
         if let nonce { lines.append("nonce=" + nonce) }
-        return keyLine + Array(("\n" + lines.joined(separator: "\n")).utf8)
+        return lines
+    }
+
+    /// The decoded text, byte for byte: the key line as it came (it need not be UTF-8), then
+    /// the other lines.
+    private static func text(keyLine: [UInt8], lines: [String]) -> [UInt8] {
+        keyLine + Array(("\n" + lines.joined(separator: "\n")).utf8)
     }
 
     private static func revision(_ text: String) throws(StartupCodeError) -> DottedNumber {

@@ -46,6 +46,17 @@ public struct LicenseDate: Comparable, Hashable, Sendable, CustomStringConvertib
         self.day = day
     }
 
+    /// Days from 1 January 1970 to this day (negative before it).
+    public var daysSince1970: Int64 {
+        // Howard Hinnant's days_from_civil, the inverse of the above.
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return Int64(era * 146_097 + dayOfEra - 719_468)
+    }
+
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

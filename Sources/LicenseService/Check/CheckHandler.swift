@@ -32,11 +32,14 @@ public final class CheckHandler {
         let wantsJSON: Bool
     }
 
-    /// An answer and what it came to, for the metrics.
+    /// An answer and what it came to, for the metrics; the code it answers, for its signature.
     private struct Answer {
         let response: ServiceResponse
         let result: PoolMetrics.Result
         var reason: CheckReason? = nil
+        var code: StartupCode? = nil
+        /// For a `valid` answer: how long the seat stays active unless checked again (`until`).
+        var activeForSeconds: Int64? = nil
     }
 
     /// The start of a request, or the answer that ends it before the store (a 400, rules 1–2).
@@ -57,7 +60,27 @@ public final class CheckHandler {
 
     private func counted(_ answer: Answer, _ request: ServiceRequest, route: PoolMetrics.Route) -> ServiceResponse {
         shared.metrics.count(realm: request.realm, route: route, result: answer.result, reason: answer.reason?.rawValue ?? "")
-        return answer.response
+        return signed(answer, realm: request.realm)
+    }
+
+    /// SPEC §7: in a realm with an answer key, every `200` carries `License-Signature` over the
+    /// code, `t`, `until` and the body. One SHA-256 and one Ed25519 signature, nothing more.
+    private func signed(_ answer: Answer, realm: String) -> ServiceResponse {
+        guard answer.response.status == 200, let code = answer.code, let signer = settings.answerKeys.signer(of: realm) else {
+            return answer.response
+        }
+        let time = settings.now()
+        let until = answer.activeForSeconds.map { UTCTimestamp(secondsSince1970: time.secondsSince1970 + $0) }
+        var response = answer.response
+        do {
+            let signature = try signer.signature(codeText: code.text, body: Array(response.body.utf8), time: time, until: until)
+            response.headers.append((AnswerSignature.headerName, signature.headerValue))
+        } catch {
+            // OpenSSL out of memory: the answer goes unsigned (a client that asked for a
+            // signature treats it as forged) rather than as a 503 that is not the database's.
+            settings.logger.error("signing the answer failed; sent unsigned", metadata: ["error": "\(error)", "realm": "\(realm)"])
+        }
+        return response
     }
 
     private func answerCheck(_ request: ServiceRequest) -> Answer {
@@ -93,7 +116,8 @@ public final class CheckHandler {
         }
         do {
             try registerIfDue(start)
-            let answer = try body(start)
+            var answer = try body(start)
+            answer.code = start.code
             shared.metrics.databaseReached(true)
             return answer
         } catch {
@@ -124,7 +148,7 @@ public final class CheckHandler {
         case .invalid(let reason, let parsed):
             if countingRefusals { shared.usage.recordUnverifiedDenial(realm: realm, reason: reason, day: settings.today()) }
             return .answered(Answer(response: AnswerPresenter.invalid(reason, key: parsed, json: wantsJSON), result: .invalid,
-                                    reason: reason))
+                                    reason: reason, code: code))
         case .valid(let key):
             return .start(Start(code: code, key: key, license: LicenseIdentity(realm: realm, key: key, id: authentication.licenseID),
                                 fingerprint: authentication.fingerprint, wantsJSON: wantsJSON))
@@ -172,9 +196,13 @@ public final class CheckHandler {
                           result: .invalid, reason: reason)
         case .seated:
             count(start, scopes: scopeNames, refusal: nil)
+            // Where a scope counts rights, the seat holds its right for the instance lease (SPEC §8).
+            let countsRights = request.scopes.contains { $0.limits.rights != nil }
             return Answer(response: AnswerPresenter.valid(start.key, license: start.license.id, scopes: request.scopes,
-                                                          usage: start.wantsJSON ? try store.usage(request) : nil),
-                          result: .valid)
+                                                          usage: start.wantsJSON ? try store.usage(request) : nil,
+                                                          heartbeat: countsRights ? settings.heartbeatSeconds : nil),
+                          result: .valid,
+                          activeForSeconds: countsRights ? settings.instanceLeaseSeconds : settings.seatLeaseSeconds)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import LicenseCore
 import Logging
 
@@ -9,16 +10,40 @@ public struct CheckSettings: Sendable {
     public let serverSystemID: String?
     /// Today in UTC; a function so that tests can move the clock.
     public let today: @Sendable () -> LicenseDate
+    /// The clock of signed answers (`t`, `until`).
+    public let now: @Sendable () -> UTCTimestamp
     public let logger: Logger
+    /// The realms' answer keys (SPEC §7); a realm without one answers unsigned.
+    public let answerKeys: AnswerKeys
+    /// How long a seat stays active without a check (`--lease`), in seconds.
+    public let seatLeaseSeconds: Int64
+    /// How long a seat counts for `rights` without a check (`--instance-lease`, SPEC §8), in seconds.
+    public let instanceLeaseSeconds: Int64
 
     public init(realms: RealmIssuers, secret: ServerSecret, serverSystemID: String?, logger: Logger,
+                answerKeys: AnswerKeys = AnswerKeys(), seatLeaseSeconds: Int64 = 86_400, instanceLeaseSeconds: Int64 = 900,
+                now: @escaping @Sendable () -> UTCTimestamp = CheckSettings.systemClock,
                 today: @escaping @Sendable () -> LicenseDate) {
         self.realms = realms
         self.secret = secret
         self.serverSystemID = serverSystemID
         self.today = today
+        self.now = now
         self.logger = logger
+        self.answerKeys = answerKeys
+        self.seatLeaseSeconds = seatLeaseSeconds
+        self.instanceLeaseSeconds = instanceLeaseSeconds
     }
+
+    /// This computer's clock, in whole seconds.
+    public static let systemClock: @Sendable () -> UTCTimestamp = {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UTCTimestamp(secondsSince1970: Int64(now.tv_sec))
+    }
+
+    /// The heartbeat interval of SPEC §8: a third of the instance lease, at least a second.
+    public var heartbeatSeconds: Int64 { max(1, instanceLeaseSeconds / 3) }
 }
 
 /// What the pool's workers share besides settings: the caches that spare a check work, and the

@@ -5,11 +5,12 @@ import LicenseSigning
 /// The answers of `/check` and `/release` (SPEC §3): one line of text, or the JSON object for
 /// a client that accepts `application/json`.
 public enum AnswerPresenter {
-    /// `valid`, or the JSON object of a valid check of `license`.
+    /// `valid`, or the JSON object of a valid check of `license`; `heartbeat` the interval of
+    /// SPEC §8 in seconds when a scope checked counts rights.
     static func valid(_ key: LicenseKey, license: String, scopes: [(name: String, limits: LicenseTerms.Limits)],
-                      usage: [String: ScopeUsage]?) -> ServiceResponse {
+                      usage: [String: ScopeUsage]?, heartbeat: Int64? = nil) -> ServiceResponse {
         guard let usage else { return .text(200, "valid") }
-        return json(CheckAnswer(reason: nil, key: key, license: license, scopes: scopes, usage: usage))
+        return json(CheckAnswer(reason: nil, key: key, license: license, scopes: scopes, usage: usage, heartbeat: heartbeat))
     }
 
     /// `invalid REASON`, or its JSON object; `license` is the key's license ID when the caller
@@ -57,10 +58,13 @@ struct CheckAnswer: Encodable {
     let product: String?
     let expires: String?
     let scopes: [Scope]
+    /// Seconds between a running program's checks (SPEC §8); null unless a valid answer counts rights.
+    let heartbeat: Int64?
 
     init(reason: CheckReason?, key: LicenseKey?, license: String?, scopes: [(name: String, limits: LicenseTerms.Limits)],
-         usage: [String: ScopeUsage]) {
+         usage: [String: ScopeUsage], heartbeat: Int64? = nil) {
         result = reason == nil ? "valid" : "invalid"
+        self.heartbeat = heartbeat
         self.reason = reason?.rawValue
         self.license = license
         product = key?.product
@@ -74,7 +78,7 @@ struct CheckAnswer: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case result, reason, license, product, expires, scopes
+        case result, reason, license, product, expires, scopes, heartbeat
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -85,6 +89,7 @@ struct CheckAnswer: Encodable {
         try container.encode(product, forKey: .product)
         try container.encode(expires, forKey: .expires)
         try container.encode(scopes, forKey: .scopes)
+        try container.encode(heartbeat, forKey: .heartbeat)
     }
 }
 

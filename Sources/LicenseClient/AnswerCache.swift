@@ -1,0 +1,63 @@
+import Foundation
+import LicenseCore
+import LicenseSigning
+
+/// The last verified `valid` answer (SPEC §7 `--answer-cache`): the code sent, the
+/// `License-Signature` header and the body, so that a start without the server can show it
+/// was allowed until `until`. Written aside and renamed, mode 0600.
+struct AnswerCache {
+    let path: String
+
+    /// What the file holds: three lines, `code=`, `signature=`, `body=` (base64url).
+    struct Entry {
+        let codeText: [UInt8]
+        let header: String
+        let body: [UInt8]
+    }
+
+    func keep(_ entry: Entry) throws(LicenseClientError) {
+        let text = "code=\(Base64URL.encode(entry.codeText))\nsignature=\(entry.header)\nbody=\(Base64URL.encode(entry.body))\n"
+        let aside = path + ".new-\(getpid())"
+        unlink(aside)
+        let descriptor = open(aside, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw LicenseClientError(.configuration, "cannot write the answer cache \(aside): \(String(cString: strerror(errno)))")
+        }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == bytes.count, synced, rename(aside, path) == 0 else {
+            unlink(aside)
+            throw LicenseClientError(.configuration, "cannot write the answer cache \(path)")
+        }
+    }
+
+    /// The kept entry; nil when there is none or it is not in this form.
+    func load() -> Entry? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var fields: [String: String] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { return nil }
+            fields[String(line[..<equals])] = String(line[line.index(after: equals)...])
+        }
+        guard let code = fields["code"].flatMap({ Base64URL.decode(Array($0.utf8)) }), let header = fields["signature"],
+              let body = fields["body"].flatMap({ Base64URL.decode(Array($0.utf8)) }) else { return nil }
+        return Entry(codeText: code, header: header, body: body)
+    }
+
+    /// `until` of the kept answer when it still holds for `code`: its signature verifies, it
+    /// said `valid`, it was for the same key, revision, domain and user, and `until` is ahead.
+    func validUntil(for code: StartupCode, verifier: AnswerVerifier, now: UTCTimestamp) -> UTCTimestamp? {
+        guard let entry = load(), let signature = AnswerSignature(headerValue: entry.header), let until = signature.until,
+              until > now, entry.body.prefix(while: { $0 != 0x0A }) == Array("valid".utf8),
+              let kept = try? StartupCode(decoding: Base64URL.encode(entry.codeText)),
+              kept.keyLine == code.keyLine, kept.revision.text == code.revision.text, kept.userID == code.userID,
+              kept.domain == code.domain else { return nil }
+        // Verified as when it came, at the moment it was signed: only its age differs now.
+        guard case .verified = verifier.verdict(header: entry.header, codeText: entry.codeText, body: entry.body, now: signature.time) else {
+            return nil
+        }
+        return until
+    }
+}

@@ -20,6 +20,25 @@ struct LicenseServer: ParsableCommand {
             """,
         version: ProductVersion.current)
 
+    /// ArgumentParser exits 64 on bad usage; every mistake in the settings exits 2 here, with
+    /// one line saying what (as licensectl does).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let message = fullMessage(for: error)
+            if exitCode(for: error) == .success {
+                print(message)
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data(((message.hasPrefix("Error:") ? "" : "Error: ") + message + "\n").utf8))
+            Foundation.exit(exitCode(for: error) == .validationFailure ? 2 : 1)
+        }
+    }
+
     @Option(help: ArgumentHelp("A unix socket path, or HOST:PORT.", valueName: "PATH|HOST:PORT"))
     var socket: String?
 

@@ -65,3 +65,41 @@ struct UnitFileTests {
         for setting in settings.sorted() { #expect(conf.contains(setting + "="), "\(setting)") }
     }
 }
+
+/// license-server's start-up refusals (SPEC §7, §8): one line on standard error, exit 2, before
+/// any check is answered.
+@Suite("license-server refuses bad settings at start")
+struct StartupSettingsTests {
+    /// A pool start with the settings that `arguments` add to a working set of issuers and secret.
+    func start(_ arguments: [String], answerKeys: [String: String] = [:]) throws -> CommandResult {
+        let folder = try TemporaryDirectory()
+        try #require(Command.run(BuiltProducts.path(of: "licensectl"), ["keygen", "--out", folder.file("issuers"), "--name", "default"]).status == 0)
+        try Data(repeating: 0x5A, count: 32).write(to: URL(fileURLWithPath: folder.file("secret")))
+        try FileManager.default.createDirectory(atPath: folder.file("answer-keys"), withIntermediateDirectories: true)
+        for (name, contents) in answerKeys {
+            try contents.write(toFile: folder.file("answer-keys/" + name), atomically: true, encoding: .utf8)
+        }
+        return try Command.run(BuiltProducts.path(of: "license-server"), [
+            "--socket", folder.file("fcgi.sock"), "--database", "host=/nonexistent dbname=none", "--issuers", folder.file("issuers"),
+            "--secret", folder.file("secret"), "--answer-keys", folder.file("answer-keys"),
+        ] + arguments)
+    }
+
+    @Test("an answer key that is not a private key, a .pem without its .key, a key for a realm without issuers")
+    func answerKeys() throws {
+        for (files, expected) in [(["default.key": "not a key\n"], "is not an Ed25519 private key"),
+                                  (["default.pem": "-----BEGIN PUBLIC KEY-----\n"], "has no default.key"),
+                                  (["elsewhere.key": "x"], "realm 'elsewhere', which has no issuers folder")] {
+            let started = try start([], answerKeys: files)
+            #expect(started.status == 2 && started.standardError.contains(expected), "\(started.status) \(started.standardError)")
+        }
+    }
+
+    @Test("an instance lease longer than the lease, or not a duration")
+    func instanceLease() throws {
+        let longer = try start(["--lease", "10m", "--instance-lease", "1h"])
+        #expect(longer.status == 2 && longer.standardError.contains("--instance-lease (3600s) must be at most --lease (600s)"), "\(longer.standardError)")
+        let garbage = try start(["--instance-lease", "soon"])
+        #expect(garbage.status == 2 && garbage.standardError.contains("--instance-lease must be"), "\(garbage.standardError)")
+    }
+}

@@ -44,9 +44,11 @@ public final class SeatStore: SeatStoring {
         """
     }
 
-    /// The moment after which a seat's last check keeps it active: the lease of the `leases`
-    /// table (sql/005), which every statement, function and view reads.
-    static let activeAfter = "now() - (SELECT seat_lease FROM leases)"
+    /// The moment after which a seat's last check keeps it counting for users and hosts: the
+    /// seat lease (`seat_active_since`, sql/009), as in admission and the report views.
+    static let activeAfter = "(SELECT seat_active_since(now()))"
+    /// The same for rights, a running instance's: the instance lease (`instance_active_since`, SPEC §8).
+    static let instanceActiveAfter = "(SELECT instance_active_since(now()))"
 
     /// The seats of one license scope (`t`), for counting; `$1`–`$4` are the license.
     private static let scopeSeats = """
@@ -82,7 +84,8 @@ public final class SeatStore: SeatStoring {
         // Whether the license or key is revoked and, when not, the refresh of a known active seat
         // (same user, instance and computer) in every requested scope: the whole of a common
         // check's database work, one round trip. A seat from another computer is not matched,
-        // so it goes through admission (SPEC §4).
+        // so it goes through admission (SPEC §4); nor is one whose right lapsed with the instance
+        // lease when a scope counts rights ($10), which must be admitted again (SPEC §8).
         "refresh_seat": """
             WITH revocation AS (
                 SELECT \(revocation(realm: "$1", licenseID: "$4", fingerprint: "$5")) AS revoked
@@ -90,7 +93,8 @@ public final class SeatStore: SeatStoring {
                 UPDATE seats SET last_seen = now()
                 WHERE realm = $1 AND issuer = $2 AND product = $3 AND license_id = $4 AND scope = ANY ($6::text[])
                   AND user_hash = $7 AND instance_hash = $8 AND computer_hash = $9
-                  AND last_seen > \(activeAfter) AND NOT (SELECT revoked FROM revocation)
+                  AND last_seen > CASE WHEN $10 THEN \(instanceActiveAfter) ELSE \(activeAfter) END
+                  AND NOT (SELECT revoked FROM revocation)
                 RETURNING 1
             )
             SELECT (SELECT revoked FROM revocation) AS revoked, (SELECT count(*) FROM refreshed) AS refreshed
@@ -103,10 +107,11 @@ public final class SeatStore: SeatStoring {
         // Active seats per requested scope, for the JSON answer; each count stops one past the limit it shows.
         "count_active": """
             SELECT s.scope,
-                   (SELECT count(*) FROM (SELECT FROM \(scopeSeats) LIMIT \(ScopeUsage.countLimit + 1)) AS c) AS rights,
+                   (SELECT count(*) FROM (SELECT FROM \(scopeSeats) AND t.last_seen > a.instance_after
+                                          LIMIT \(ScopeUsage.countLimit + 1)) AS c) AS rights,
                    (SELECT count(*) FROM (SELECT DISTINCT t.user_hash FROM \(scopeSeats) LIMIT \(ScopeUsage.countLimit + 1)) AS c) AS users,
                    (SELECT count(*) FROM (SELECT DISTINCT t.computer_hash FROM \(scopeSeats) LIMIT \(ScopeUsage.countLimit + 1)) AS c) AS hosts
-            FROM unnest($5::text[]) AS s(scope), (SELECT \(activeAfter) AS after) AS a
+            FROM unnest($5::text[]) AS s(scope), (SELECT \(activeAfter) AS after, \(instanceActiveAfter) AS instance_after) AS a
             """,
         "release_seat": """
             DELETE FROM seats WHERE realm = $1 AND issuer = $2 AND product = $3 AND license_id = $4
@@ -157,6 +162,7 @@ public final class SeatStore: SeatStoring {
         // asynchronous (the connection's default): losing it in a crash only shortens a lease.
         let refreshed = try connection.run("refresh_seat", request.license.parameters + [
             request.fingerprint, scopeArray, request.userHash, request.instanceHash, request.computerHash,
+            request.scopes.contains { $0.limits.rights != nil } ? "t" : "f",
         ])
         if try refreshed[0, "revoked"] == "t" { return .revoked }
         if try refreshed[0, "refreshed"] == String(request.scopes.count) { return .seated }

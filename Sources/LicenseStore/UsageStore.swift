@@ -15,12 +15,15 @@ public final class UsageStore {
         connection = try PostgresConnection(conninfo: conninfo, setupStatements: Self.sessionSettings)
     }
 
-    /// Writes the pool's lease (`leases`, sql/005); returns the one it replaced when that was another.
-    public func setLease(seconds: Int) throws -> String? {
-        let lease = "\(seconds) seconds"
-        let previous = try connection.execute(
-            "SELECT previous_seat_lease, previous_seat_lease = $1::interval AS same FROM set_leases($1::interval)", [lease])
-        return try previous[0, "same"] == "f" ? try previous[0, "previous_seat_lease"] : nil
+    /// Writes the pool's leases (`leases`, sql/005 and 009); returns the ones it replaced when they were others.
+    public func setLeases(seatSeconds: Int, instanceSeconds: Int) throws -> String? {
+        let previous = try connection.execute("""
+            SELECT previous_seat_lease, previous_instance_lease,
+                   previous_seat_lease = $1::interval AND previous_instance_lease = $2::interval AS same
+            FROM set_leases($1::interval, $2::interval)
+            """, ["\(seatSeconds) seconds", "\(instanceSeconds) seconds"])
+        guard try previous[0, "same"] == "f" else { return nil }
+        return "lease \(try previous[0, "previous_seat_lease"] ?? ""), instance lease \(try previous[0, "previous_instance_lease"] ?? "")"
     }
 
     /// Adds a batch of counts (`add_usage_counts`, sql/007).

@@ -162,6 +162,7 @@ struct LicenseServer: ParsableCommand {
                               logger: logger)
         pool.start()
         let recorder = UsageRecorder(counters: shared.usage, conninfo: database, leaseSeconds: leaseSeconds,
+                                     instanceLeaseSeconds: instanceLeaseSeconds,
                                      interval: Double(usageSeconds), logger: logger)
         recorder.start()
         logger.info("listening", metadata: [

@@ -18,6 +18,7 @@ final class UsageRecorder: Sendable {
     private let counters: UsageCounters
     private let conninfo: String
     private let leaseSeconds: Int
+    private let instanceLeaseSeconds: Int
     private let interval: Double
     private let logger: Logger
     /// Signalled to write before the interval is up: to stop, or to flush (SIGUSR1).
@@ -25,10 +26,11 @@ final class UsageRecorder: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
 
-    init(counters: UsageCounters, conninfo: String, leaseSeconds: Int, interval: Double = 60, logger: Logger) {
+    init(counters: UsageCounters, conninfo: String, leaseSeconds: Int, instanceLeaseSeconds: Int, interval: Double = 60, logger: Logger) {
         self.counters = counters
         self.conninfo = conninfo
         self.leaseSeconds = leaseSeconds
+        self.instanceLeaseSeconds = instanceLeaseSeconds
         self.interval = interval
         self.logger = logger
     }
@@ -89,9 +91,9 @@ final class UsageRecorder: Sendable {
             let store = try UsageStore(conninfo: conninfo)
             // The lease lives in the database (sql/005), where every pool's statements and the
             // reports read it; this pool's --lease replaces what was there.
-            if let replaced = try store.setLease(seconds: leaseSeconds) {
-                logger.warning("this pool's --lease replaced another in the database; pools on one database share one lease",
-                               metadata: ["was": "\(replaced)", "now": "\(leaseSeconds) seconds"])
+            if let replaced = try store.setLeases(seatSeconds: leaseSeconds, instanceSeconds: instanceLeaseSeconds) {
+                logger.warning("this pool's --lease and --instance-lease replaced others in the database; pools on one database share them",
+                               metadata: ["was": "\(replaced)", "now": "lease \(leaseSeconds) s, instance lease \(instanceLeaseSeconds) s"])
             }
             return store
         } catch {

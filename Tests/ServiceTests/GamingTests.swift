@@ -317,23 +317,51 @@ extension ServiceTests {
         #expect(log.contains("the listening socket is gone"))
     }
 
-    @Test("the lease lives in the database: the pool role cannot write it, set_leases refuses what is out of range")
+    @Test("rights count running instances (SPEC §8): a right lapses with the instance lease, the user still counts; heartbeats keep it")
+    func instanceLease() throws {
+        _ = try stack.sql("SELECT set_leases('24 hours', '2 seconds')")
+        defer { _ = try? stack.sql("SELECT set_leases('24 hours', '15 minutes')") }
+        let key = try issue(["id=" + uniqueID("IL"), "users=2", "rights=1"])
+        #expect(try answer(try code(key, user: "instance-user-a", instance: "instance-a")) == "valid")
+        #expect(try answer(try code(key, user: "instance-user-b", instance: "instance-b")) == "invalid rights")
+        // A crashed: not checked for more than one instance lease.
+        usleep(3_000_000)
+        #expect(try answer(try code(key, user: "instance-user-b", instance: "instance-b")) == "valid")
+        // A's user still counts for users (its seat lease is 24 h): a third user finds no room.
+        #expect(try answer(try code(key, user: "instance-user-c", instance: "instance-c")) == "invalid users")
+        let usage = try stack.sql("""
+            SELECT users_active, rights_active FROM report_usage_now WHERE license_id = '\(key.components(separatedBy: "id=")[1].components(separatedBy: " ")[0])'
+            """)
+        #expect(usage == "2|1", "\(usage)")
+        // A comes back: its right is gone, B holds the only one.
+        #expect(try answer(try code(key, user: "instance-user-a", instance: "instance-a")) == "invalid rights")
+
+        // Heartbeats (a check every second) keep B's right through three instance leases.
+        for _ in 0..<6 {
+            #expect(try answer(try code(key, user: "instance-user-b", instance: "instance-b")) == "valid")
+            #expect(try answer(try code(key, user: "instance-user-a", instance: "instance-a")) == "invalid rights")
+            usleep(1_000_000)
+        }
+    }
+
+    @Test("the leases live in the database: the pool role cannot write them, set_leases refuses what is out of range")
     func leaseInOnePlace() throws {
-        #expect(try stack.sql("SELECT seat_lease FROM leases") == "24:00:00")
+        #expect(try stack.sql("SELECT seat_lease, instance_lease FROM leases") == "24:00:00|00:15:00")
         for forbidden in ["UPDATE leases SET seat_lease = '1 hour'", "INSERT INTO leases VALUES (false, '1 hour')",
-                          "SELECT set_leases('-1 hour')", "SELECT set_leases('0')", "SELECT set_leases('10000 days')"] {
+                          "SELECT set_leases('-1 hour', '1 second')", "SELECT set_leases('0', '0')",
+                          "SELECT set_leases('10000 days', '1 hour')", "SELECT set_leases('1 hour', '2 hours')"] {
             #expect(throws: StackError.self, "\(forbidden)") { try stack.sql("SET ROLE license_pool; " + forbidden) }
         }
         #expect(try stack.sql("SELECT seat_lease FROM leases") == "24:00:00")
         // Statements read it: with a lease of one second, a seat unchecked for two has lapsed.
         let key = try issue(["id=" + uniqueID("LE"), "users=1"])
         #expect(try answer(try code(key, user: "lease-db-1")) == "valid")
-        _ = try stack.sql("SELECT set_leases('1 second')")
-        defer { _ = try? stack.sql("SELECT set_leases('24 hours')") }
+        _ = try stack.sql("SELECT set_leases('1 second', '1 second')")
+        defer { _ = try? stack.sql("SELECT set_leases('24 hours', '15 minutes')") }
         usleep(2_000_000)
         #expect(try answer(try code(key, user: "lease-db-2")) == "valid")
         // And again with 24 hours: both seats are active, a third user finds no room.
-        _ = try stack.sql("SELECT set_leases('24 hours')")
+        _ = try stack.sql("SELECT set_leases('24 hours', '15 minutes')")
         #expect(try answer(try code(key, user: "lease-db-3")) == "invalid users")
     }
 }

@@ -171,7 +171,7 @@ extension ServiceTests {
             """) == "0")
         for forbidden in ["SELECT user_hash FROM seats", "SELECT key_fields FROM licenses", "SELECT * FROM usage_days",
                           "DELETE FROM report_expiry", "UPDATE report_expiry SET licensee = 'x'", "UPDATE leases SET seat_lease = '1 hour'",
-                          "SELECT set_leases('1 hour')",
+                          "SELECT set_leases('1 hour', '1 minute')",
                           "SELECT record_usage()", "SELECT purge_lapsed_seats(10)", "SELECT purge_history('1 day', 10)"] {
             #expect(throws: StackError.self, "\(forbidden)") { try stack.sql("SET ROLE license_reporter; " + forbidden) }
         }

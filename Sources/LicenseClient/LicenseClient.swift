@@ -145,32 +145,42 @@ public struct LicenseClient: Sendable {
 
     /// The startup check. `instance` names this running instance (default: the user's one seat).
     public func check(instance: String? = nil) throws(LicenseClientError) -> CheckOutcome {
-        guard let verifier = answerVerifier else {
-            switch try ask("/check", instance: instance, positiveLine: "valid") {
-            case .positive: return .valid
-            case .invalid(let reason): return .invalid(reason)
-            case .skipped(let why): return .skipped(why)
-            }
-        }
-        let code = try self.code(userID: try UserIDFile.loadOrCreate(at: userIDFile), instance: instance, nonce: try Self.newNonce())
+        try check(instance: instance, json: false).outcome
+    }
+
+    /// A check, and on `valid` the heartbeat interval the server gave (SPEC §8: JSON answers
+    /// carry it), for `LicenseSession`.
+    func check(instance: String?, json: Bool) throws(LicenseClientError) -> (outcome: CheckOutcome, heartbeatSeconds: Int?) {
+        let nonce = answerVerifier == nil ? nil : try Self.newNonce()
+        let code = try self.code(userID: try UserIDFile.loadOrCreate(at: userIDFile), instance: instance, nonce: nonce)
         let answer: HTTPSAnswer
-        switch try exchange("/check", code: code) {
-        case .skipped(let why): return withoutServer(code, verifier: verifier, why: why)
+        switch try exchange("/check", code: code, json: json) {
+        case .skipped(let why):
+            guard let answerVerifier else { return (.skipped(why), nil) }
+            return (withoutServer(code, verifier: answerVerifier, why: why), nil)
         case .answered(let received): answer = received
         }
         let header = answer.header(AnswerSignature.headerName)
-        if case .forged(let why) = verifier.verdict(header: header, codeText: code.text, body: answer.body, now: clock()) {
-            return .forged(why)
+        if let answerVerifier, case .forged(let why) = answerVerifier.verdict(header: header, codeText: code.text, body: answer.body, now: clock()) {
+            return (.forged(why), nil)
         }
-        let line = Self.firstLine(answer.body)
+        let (line, heartbeat) = json ? Self.resultOfJSON(answer.body) : (Self.firstLine(answer.body), nil)
         if line == "valid" {
             if let answerCachePath, let header {
                 try AnswerCache(path: answerCachePath).keep(.init(codeText: code.text, header: header, body: answer.body))
             }
-            return .valid
+            return (.valid, heartbeat)
         }
-        if let reason = Self.reason(line) { return .invalid(reason) }
+        if let reason = Self.reason(line) { return (.invalid(reason), nil) }
         throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(line)")
+    }
+
+    /// A JSON answer as its text line (`valid`, `invalid REASON`) and its heartbeat.
+    private static func resultOfJSON(_ body: [UInt8]) -> (line: String, heartbeat: Int?) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              let result = object["result"] as? String else { return (firstLine(body), nil) }
+        let line = result == "valid" ? "valid" : "invalid " + ((object["reason"] as? String) ?? "")
+        return (line, (object["heartbeat"] as? NSNumber)?.intValue)
     }
 
     /// A start the server did not answer: the kept answer while it holds, else refused when
@@ -226,12 +236,13 @@ public struct LicenseClient: Sendable {
     }
 
     /// Sends the code to `route`; a `200` answer, a reason to skip, or an error.
-    private func exchange(_ route: String, code: StartupCode) throws(LicenseClientError) -> Exchange {
+    private func exchange(_ route: String, code: StartupCode, json: Bool = false) throws(LicenseClientError) -> Exchange {
         let body = Array(("code=" + code.encoded).utf8)
         let answer: HTTPSAnswer
         do {
             answer = try http.send(method: "POST", host: server.host, port: server.port, path: server.basePath + route,
-                                   headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "text/plain")],
+                                   headers: [("Content-Type", "application/x-www-form-urlencoded"),
+                                             ("Accept", json ? "application/json" : "text/plain")],
                                    body: body)
         } catch {
             switch error.code {

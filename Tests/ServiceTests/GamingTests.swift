@@ -320,7 +320,7 @@ extension ServiceTests {
     @Test("rights count running instances (SPEC §8): a right lapses with the instance lease, the user still counts; heartbeats keep it")
     func instanceLease() throws {
         _ = try stack.sql("SELECT set_leases('24 hours', '2 seconds')")
-        defer { _ = try? stack.sql("SELECT set_leases('24 hours', '15 minutes')") }
+        defer { _ = try? stack.sql("SELECT set_leases('24 hours', '6 seconds')") }
         let key = try issue(["id=" + uniqueID("IL"), "users=2", "rights=1"])
         #expect(try answer(try code(key, user: "instance-user-a", instance: "instance-a")) == "valid")
         #expect(try answer(try code(key, user: "instance-user-b", instance: "instance-b")) == "invalid rights")
@@ -346,7 +346,7 @@ extension ServiceTests {
 
     @Test("the leases live in the database: the pool role cannot write them, set_leases refuses what is out of range")
     func leaseInOnePlace() throws {
-        #expect(try stack.sql("SELECT seat_lease, instance_lease FROM leases") == "24:00:00|00:15:00")
+        #expect(try stack.sql("SELECT seat_lease, instance_lease FROM leases") == "24:00:00|00:00:06")
         for forbidden in ["UPDATE leases SET seat_lease = '1 hour'", "INSERT INTO leases VALUES (false, '1 hour')",
                           "SELECT set_leases('-1 hour', '1 second')", "SELECT set_leases('0', '0')",
                           "SELECT set_leases('10000 days', '1 hour')", "SELECT set_leases('1 hour', '2 hours')"] {
@@ -357,11 +357,11 @@ extension ServiceTests {
         let key = try issue(["id=" + uniqueID("LE"), "users=1"])
         #expect(try answer(try code(key, user: "lease-db-1")) == "valid")
         _ = try stack.sql("SELECT set_leases('1 second', '1 second')")
-        defer { _ = try? stack.sql("SELECT set_leases('24 hours', '15 minutes')") }
+        defer { _ = try? stack.sql("SELECT set_leases('24 hours', '6 seconds')") }
         usleep(2_000_000)
         #expect(try answer(try code(key, user: "lease-db-2")) == "valid")
         // And again with 24 hours: both seats are active, a third user finds no room.
-        _ = try stack.sql("SELECT set_leases('24 hours', '15 minutes')")
+        _ = try stack.sql("SELECT set_leases('24 hours', '6 seconds')")
         #expect(try answer(try code(key, user: "lease-db-3")) == "invalid users")
     }
 }

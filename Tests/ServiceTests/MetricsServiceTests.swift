@@ -89,7 +89,8 @@ extension ServiceTests {
         defer { _ = try? stack.stack("pool-start") }
         let socket = stack.directory + "/fcgi.sock"
         let pool = [stack.binaries + "/license-server", "--database", "'host=\(stack.directory)/pg port=\(stack.pgPort) dbname=license user=license_server'",
-                    "--issuers", stack.directory + "/issuers", "--secret", stack.directory + "/secret", "--log-level", "debug"]
+                    "--issuers", stack.directory + "/issuers", "--secret", stack.directory + "/secret", "--log-level", "debug",
+                    "--instance-lease", ServiceStack.instanceLease]
         let activated = try BackgroundProcess("/bin/sh", ["-c", "exec systemd-socket-activate -l \(socket) " + pool.joined(separator: " ")],
                                               log: stack.directory + "/log/activated.log")
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(50_000) }

@@ -1,0 +1,128 @@
+import Foundation
+import LicenseCore
+import Synchronization
+
+/// A running program's seat (SPEC §8): checked at `start()` under a fresh instance ID, kept by
+/// heartbeats at the interval the server gives, released at `close()` (or when the session
+/// goes away). Heartbeats run on a thread of their own and never block the program; one that
+/// answers `invalid` reaches the program through `onInvalid`, once.
+///
+/// ```swift
+/// let session = LicenseSession(client: client) { reason in
+///     log("license: \(reason)"); shutDown()
+/// }
+/// guard session.start().allowsRunning else { exit(1) }
+/// defer { session.close() }
+/// ```
+public final class LicenseSession: Sendable {
+    /// The interval when the server gave none (a start that was skipped): a third of SPEC §8's
+    /// default instance lease.
+    public static let defaultHeartbeatSeconds = 300
+
+    public let client: LicenseClient
+    /// This running instance's ID, new for every session.
+    public let instanceID: String
+    private let onInvalid: @Sendable (CheckOutcome) -> Void
+    private let state = Mutex(State())
+    private let wakeUp = DispatchSemaphore(value: 0)
+    private let heartbeatsEnded = DispatchSemaphore(value: 0)
+
+    private struct State {
+        var started = false
+        var closed = false
+    }
+
+    /// - Parameter onInvalid: called on the heartbeat thread when a heartbeat answers
+    ///   `.invalid` or `.forged` (the license no longer holds); at most once.
+    public init(client: LicenseClient, onInvalid: @escaping @Sendable (CheckOutcome) -> Void) throws(LicenseClientError) {
+        self.client = client
+        instanceID = try LicenseClient.newInstanceID()
+        self.onInvalid = onInvalid
+    }
+
+    /// The startup check. When it allows running, heartbeats begin (where the license counts
+    /// running instances, or when the server could not say).
+    public func start() throws(LicenseClientError) -> CheckOutcome {
+        let (outcome, heartbeat) = try client.check(instance: instanceID, json: true)
+        guard outcome.allowsRunning else { return outcome }
+        let interval: Int?
+        switch outcome {
+        case .valid: interval = heartbeat
+        default: interval = Self.defaultHeartbeatSeconds
+        }
+        if let interval {
+            state.withLock { $0.started = true }
+            // The thread holds the session weakly, so that a session the program drops is
+            // released by its deinit; the semaphores it needs outlive it.
+            let (wakeUp, ended) = (self.wakeUp, heartbeatsEnded)
+            let thread = Thread { [weak self] in
+                defer { ended.signal() }
+                while wakeUp.wait(timeout: .now() + .seconds(max(1, interval))) == .timedOut {
+                    guard let session = self, session.heartbeat() else { return }
+                }
+            }
+            thread.name = "license-heartbeat"
+            thread.start()
+        }
+        Self.openSessions.withLock { $0[ObjectIdentifier(self)] = WeakSession(session: self) }
+        return outcome
+    }
+
+    /// One heartbeat; false when heartbeats end (closed, or the license no longer holds).
+    private func heartbeat() -> Bool {
+        if state.withLock({ $0.closed }) { return false }
+        let outcome = (try? client.check(instance: instanceID, json: true).outcome) ?? .skipped("the heartbeat failed")
+        switch outcome {
+        case .invalid, .forged, .offline:
+            if !state.withLock({ $0.closed }) { onInvalid(outcome) }
+            return false
+        case .valid, .skipped, .validOffline:
+            // An unreachable server at a heartbeat is skipped, and tried again at the next.
+            return true
+        }
+    }
+
+    /// Stops the heartbeats and releases the seat (its right is free at once). Safe to call twice.
+    @discardableResult
+    public func close() -> ReleaseOutcome? {
+        let (wasClosed, started) = state.withLock { state in
+            defer { state.closed = true }
+            return (state.closed, state.started)
+        }
+        guard !wasClosed else { return nil }
+        Self.openSessions.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(self)) }
+        if started {
+            wakeUp.signal()
+            // From the heartbeat thread itself (an onInvalid that closes), there is nothing to wait for.
+            if Thread.current.name != "license-heartbeat" { heartbeatsEnded.wait() }
+        }
+        return try? client.release(instance: instanceID)
+    }
+
+    deinit { close() }
+
+    private struct WeakSession {
+        weak var session: LicenseSession?
+    }
+
+    /// Sessions not closed yet, released when the program exits.
+    private static let openSessions: Mutex<[ObjectIdentifier: WeakSession]> = {
+        atexit { LicenseSession.closeAll() }
+        return Mutex([:])
+    }()
+
+    private static func closeAll() {
+        let sessions = openSessions.withLock { $0.values.compactMap(\.session) }
+        for session in sessions { session.close() }
+    }
+}
+
+extension CheckOutcome {
+    /// Whether the program may run on this outcome: valid, valid offline, or skipped.
+    public var allowsRunning: Bool {
+        switch self {
+        case .valid, .validOffline, .skipped: true
+        case .invalid, .forged, .offline: false
+        }
+    }
+}

@@ -19,9 +19,11 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Seconds to wait for the server before skipping (default 5).", valueName: "SECONDS"))
     var timeout: Double = 5
 
-    func client(answers: AnswerOptions = AnswerOptions()) throws -> LicenseClient {
+    /// The client of these options; `answers` for the commands that have SPEC §7's options.
+    func client(answers: AnswerOptions? = nil) throws -> LicenseClient {
         guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be more than 0 and at most 60 seconds") }
-        guard answers.answerKey != nil || (answers.answerCache == nil && !answers.failClosed) else {
+        let (answerKey, answerCache, failClosed) = (answers?.answerKey, answers?.answerCache, answers?.failClosed ?? false)
+        guard answerKey != nil || (answerCache == nil && !failClosed) else {
             throw ValidationError("--answer-cache and --fail-closed need --answer-key")
         }
         do {
@@ -29,7 +31,7 @@ struct ClientOptions: ParsableArguments {
                 serverURL: server, keyFile: code.keyFile, revision: code.revision, domain: code.domain, system: code.system,
                 options: code.optionList, product: code.product,
                 userIDFile: userIDFile ?? UserIDFile.defaultPath, caFile: cacert, timeout: .milliseconds(Int(timeout * 1000)),
-                answerKey: answers.answerKey, answerCache: answers.answerCache, failClosed: answers.failClosed)
+                answerKey: answerKey, answerCache: answerCache, failClosed: failClosed)
         } catch {
             throw CommandError(error.message)
         }

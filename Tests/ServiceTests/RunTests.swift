@@ -63,6 +63,7 @@ extension ServiceTests {
         let status = running.exitStatus(within: 10)
         let took = Date().timeIntervalSince(revokedAt)
         #expect(status == 128 + SIGTERM, "exit \(String(describing: status))")
+        // One heartbeat interval (2 s) and a second, with half a second more for a loaded machine.
         #expect(took <= 3.5, "stopped \(took) s after the revocation")
         let log = try String(contentsOfFile: stack.directory + "/log/run-revoked.log", encoding: .utf8)
         #expect(log.contains("invalid revoked"), "\(log)")

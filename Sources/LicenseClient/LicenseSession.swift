@@ -28,6 +28,9 @@ public final class LicenseSession: Sendable {
     private let heartbeatsEnded = DispatchSemaphore(value: 0)
 
     private struct State {
+        /// A start allowed running: there is a seat to release.
+        var seated = false
+        /// Heartbeats were started.
         var started = false
         var closed = false
     }
@@ -45,6 +48,7 @@ public final class LicenseSession: Sendable {
     public func start() throws(LicenseClientError) -> CheckOutcome {
         let (outcome, heartbeat) = try client.check(instance: instanceID, json: true)
         guard outcome.allowsRunning else { return outcome }
+        state.withLock { $0.seated = true }
         let interval: Int?
         switch outcome {
         case .valid: interval = heartbeat
@@ -85,11 +89,11 @@ public final class LicenseSession: Sendable {
     /// Stops the heartbeats and releases the seat (its right is free at once). Safe to call twice.
     @discardableResult
     public func close() -> ReleaseOutcome? {
-        let (wasClosed, started) = state.withLock { state in
+        let (wasClosed, seated, started) = state.withLock { state in
             defer { state.closed = true }
-            return (state.closed, state.started)
+            return (state.closed, state.seated, state.started)
         }
-        guard !wasClosed else { return nil }
+        guard !wasClosed, seated else { return nil }
         Self.openSessions.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(self)) }
         if started {
             wakeUp.signal()

@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(name: "fuzz-key", dependencies: ["FuzzSupport", "LicenseCore"], path: "Tests/Fuzz/fuzz-key"),
         .executableTarget(name: "fuzz-startup-code", dependencies: ["FuzzSupport", "LicenseCore"], path: "Tests/Fuzz/fuzz-startup-code"),
         .executableTarget(name: "fuzz-form", dependencies: ["FuzzSupport", "LicenseService"], path: "Tests/Fuzz/fuzz-form"),
-        .executableTarget(name: "fuzz-https-answer", dependencies: ["FuzzSupport", "HTTPSClient"], path: "Tests/Fuzz/fuzz-https-answer"),
+        .executableTarget(name: "fuzz-https-answer", dependencies: ["FuzzSupport", "HTTPSClient", "LicenseCore"], path: "Tests/Fuzz/fuzz-https-answer"),
         .executableTarget(
             name: "fuzz-check-handler",
             dependencies: ["FuzzSupport", "InMemorySeatStore", "LicenseService", "LicenseCore", "LicenseCrypto", "LicenseSigning",

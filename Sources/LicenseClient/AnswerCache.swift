@@ -1,6 +1,7 @@
 import Foundation
 import LicenseCore
 import LicenseSigning
+import SystemCalls
 
 /// The last verified `valid` answer (SPEC §7 `--answer-cache`): the code sent, the
 /// `License-Signature` header and the body, so that a start without the server can show it
@@ -18,18 +19,14 @@ struct AnswerCache {
     func keep(_ entry: Entry) throws(LicenseClientError) {
         let text = "code=\(Base64URL.encode(entry.codeText))\nsignature=\(entry.header)\nbody=\(Base64URL.encode(entry.body))\n"
         let aside = path + ".new-\(getpid())"
+        // A file a killed run left aside is this process's to replace.
         unlink(aside)
-        let descriptor = open(aside, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw LicenseClientError(.configuration, "cannot write the answer cache \(aside): \(String(cString: strerror(errno)))")
-        }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        guard written == bytes.count, synced, rename(aside, path) == 0 else {
+        do {
+            try createNewFile(aside, Array(text.utf8), mode: 0o600, synced: true)
+            _ = try systemCall("cannot replace \(path)") { rename(aside, path) }
+        } catch {
             unlink(aside)
-            throw LicenseClientError(.configuration, "cannot write the answer cache \(path)")
+            throw LicenseClientError(.configuration, "the answer cache: \(error)")
         }
     }
 

@@ -180,7 +180,7 @@ public struct LicenseClient: Sendable {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
               let result = object["result"] as? String else { return (firstLine(body), nil) }
         let line = result == "valid" ? "valid" : "invalid " + ((object["reason"] as? String) ?? "")
-        return (line, (object["heartbeat"] as? NSNumber)?.intValue)
+        return (line, object["heartbeat"] as? Int)
     }
 
     /// A start the server did not answer: the kept answer while it holds, else refused when

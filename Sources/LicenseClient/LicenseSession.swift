@@ -18,6 +18,8 @@ public final class LicenseSession: Sendable {
     /// The interval when the server gave none (a start that was skipped): a third of SPEC §8's
     /// default instance lease.
     public static let defaultHeartbeatSeconds = 300
+    /// Intervals a server gives are taken between a second and a day.
+    static let heartbeatSeconds = 1...86_400
 
     public let client: LicenseClient
     /// This running instance's ID, new for every session.
@@ -59,9 +61,10 @@ public final class LicenseSession: Sendable {
             // The thread holds the session weakly, so that a session the program drops is
             // released by its deinit; the semaphores it needs outlive it.
             let (wakeUp, ended) = (self.wakeUp, heartbeatsEnded)
+            let seconds = min(max(interval, Self.heartbeatSeconds.lowerBound), Self.heartbeatSeconds.upperBound)
             let thread = Thread { [weak self] in
                 defer { ended.signal() }
-                while wakeUp.wait(timeout: .now() + .seconds(max(1, interval))) == .timedOut {
+                while wakeUp.wait(timeout: .now() + .seconds(seconds)) == .timedOut {
                     guard let session = self, session.heartbeat() else { return }
                 }
             }

@@ -38,7 +38,7 @@ public enum UserIDFile {
         // Gone at the end whatever happens: linked into place, or not needed.
         defer { unlink(aside) }
         do {
-            try writeWhole(aside, newID + "\n")
+            try createNewFile(aside, Array((newID + "\n").utf8), mode: 0o600, synced: true)
         } catch {
             throw LicenseClientError(.userIDFile, error.description)
         }
@@ -58,14 +58,6 @@ public enum UserIDFile {
             throw LicenseClientError(.userIDFile, error.description)
         }
         return newID
-    }
-
-    /// Creates `path` (mode 0600, never an existing file) holding `text`, on disk when this returns.
-    private static func writeWhole(_ path: String, _ text: String) throws(SystemCallError) {
-        let descriptor = try systemCall("cannot create \(path)") { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
-        defer { close(descriptor) }
-        try writeAll(descriptor, Array(text.utf8), describing: "cannot write \(path)")
-        _ = try systemCall("cannot write \(path)") { fsync(descriptor) }
     }
 
     /// The ID in `path`; nil when there is no file or it holds no valid ID.

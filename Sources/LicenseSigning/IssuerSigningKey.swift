@@ -46,15 +46,10 @@ public struct IssuerSigningKey: Sendable {
         return (privatePath, publicPath)
     }
 
-    /// Creates `path` with `mode` from the start (O_EXCL), so a private key is never readable
-    /// by others, not even for a moment.
-    private static func writeNewFile(_ path: String, contents: [UInt8], mode: mode_t) throws {
-        do throws(SystemCallError) {
-            let descriptor = try systemCall("cannot create \(path)") { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
-            defer { close(descriptor) }
-            try writeAll(descriptor, contents, describing: "cannot write \(path)")
-            // The umask may have narrowed the mode; the public key must stay readable by the server.
-            _ = try systemCall("cannot set the mode of \(path)") { fchmod(descriptor, mode) }
+    /// A new key file; the public key stays readable by the server whatever the umask.
+    private static func writeNewFile(_ path: String, contents: [UInt8], mode: mode_t) throws(IssuerKeysError) {
+        do {
+            try createNewFile(path, contents, mode: mode)
         } catch {
             throw IssuerKeysError(error.description)
         }

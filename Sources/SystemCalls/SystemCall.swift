@@ -46,3 +46,14 @@ public func writeAll(_ descriptor: Int32, _ bytes: [UInt8], describing call: @au
         offset += written
     }
 }
+
+/// Creates `path`, which must not exist (O_EXCL), with `mode` from the start, so that a private
+/// file is never readable by others, not even for a moment; writes `bytes`, sets `mode` again
+/// (the umask may have narrowed it) and, with `synced`, waits until they are on disk.
+public func createNewFile(_ path: String, _ bytes: [UInt8], mode: mode_t, synced: Bool = false) throws(SystemCallError) {
+    let descriptor = try systemCall("cannot create \(path)") { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
+    defer { close(descriptor) }
+    try writeAll(descriptor, bytes, describing: "cannot write \(path)")
+    _ = try systemCall("cannot set the mode of \(path)") { fchmod(descriptor, mode) }
+    if synced { _ = try systemCall("cannot write \(path)") { fsync(descriptor) } }
+}

@@ -111,9 +111,10 @@ extension ServiceTests {
         let idFile = userIDFile()
         let cache = stack.directory + "/client-" + uniqueID("cache")
         let unreachable = "https://localhost:\(stack.httpsPort + 9)"
-        func licensectlCheck(_ url: String, _ extra: [String] = [], domain: String = "localhost") throws -> CommandResult {
-            try stack.licensectl(["check", "--server", url, "--key-file", key, "--revision", "7.1", "--domain", domain,
-                                  "--cacert", caFile, "--user-id-file", idFile, "--answer-key", answerKey] + extra)
+        func licensectlCheck(_ url: String, _ extra: [String] = [], domain: String = "localhost", revision: String = "7.1",
+                             user: String? = nil) throws -> CommandResult {
+            try stack.licensectl(["check", "--server", url, "--key-file", key, "--revision", revision, "--domain", domain,
+                                  "--cacert", caFile, "--user-id-file", user ?? idFile, "--answer-key", answerKey] + extra)
         }
         let first = try licensectlCheck(serverURL, ["--answer-cache", cache])
         #expect(first.standardOutput == "valid\n", "\(first.standardError)")
@@ -123,9 +124,12 @@ extension ServiceTests {
 
         let offline = try licensectlCheck(unreachable, ["--answer-cache", cache])
         #expect(offline.status == 0 && offline.standardOutput == "valid (offline until \(until))\n", "\(offline.standardOutput) \(offline.standardError)")
-        // Only for the same key, revision, domain and user.
-        let otherDomain = try licensectlCheck(unreachable, ["--answer-cache", cache], domain: "127.0.0.1")
-        #expect(otherDomain.status == 0 && otherDomain.standardOutput == "skipped: server unreachable\n")
+        // Only for the same key, revision, domain and user: another domain, revision or user is skipped.
+        for other in [try licensectlCheck(unreachable, ["--answer-cache", cache], domain: "127.0.0.1"),
+                      try licensectlCheck(unreachable, ["--answer-cache", cache], revision: "7.2"),
+                      try licensectlCheck(unreachable, ["--answer-cache", cache], user: userIDFile())] {
+            #expect(other.status == 0 && other.standardOutput == "skipped: server unreachable\n", "\(other.standardOutput)")
+        }
         let closed = try licensectlCheck(unreachable, ["--answer-cache", cache, "--fail-closed"], domain: "127.0.0.1")
         #expect(closed.status == 1 && closed.standardOutput == "invalid offline\n", "\(closed.standardOutput)")
 

@@ -1,6 +1,5 @@
 import Foundation
 import LicenseCore
-import LicenseCrypto
 import LicenseSigning
 
 /// The realms' answer keys (SPEC §7), loaded once at start from `--answer-keys DIR`:
@@ -26,13 +25,10 @@ public struct AnswerKeys: Sendable {
             guard realms.contains(realm) else {
                 throw ServiceSetupError("answer key \(path) is for realm '\(realm)', which has no issuers folder")
             }
-            guard let pem = FileManager.default.contents(atPath: path) else {
-                throw ServiceSetupError("cannot read answer key \(path)")
-            }
             do {
-                signers[realm] = AnswerSigner(privateKey: try Ed25519PrivateKey(pem: Array(pem)))
+                signers[realm] = AnswerSigner(privateKey: try IssuerSigningKey(contentsOf: path).privateKey)
             } catch {
-                throw ServiceSetupError("answer key \(path) is not an Ed25519 private key (\(error))")
+                throw ServiceSetupError("answer key: \(error)")
             }
         }
         for entry in entries where entry.hasSuffix(".pem") && signers[String(entry.dropLast(4))] == nil {

@@ -7,9 +7,10 @@ SWIFT ?= swift
 # nginx and curl that the service runs on and is tested through; prometheus for promtool, which
 # checks the metrics' format; systemd for systemd-socket-activate, which hands the pool its socket in a test.
 # make deb needs dpkg-dev (dpkg-shlibdeps) and help2man (the man pages); the package's tests
-# need lintian and debootstrap (a clean Debian 12 root to install it into).
+# need lintian and debootstrap (a clean Debian 12 root to install it into). The browser client's
+# tests drive a headless Chromium through chromium-driver and python3-selenium.
 APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl prometheus systemd \
-	dpkg-dev help2man lintian debootstrap
+	dpkg-dev help2man lintian debootstrap chromium chromium-driver python3-selenium fonts-dejavu-core
 
 .PHONY: all deps build release deb test run bench bench-reports fuzz clean
 

@@ -130,6 +130,29 @@ nginx_adopt() {
     printf '%s\n' "${adopted//@POOL_SOCKET@/$POOL_SOCKET}"
 }
 
+# A web site of its own (another origin than the license domains') serving clients/web: the
+# browser client's example page, which calls the license server cross-origin. A copy, so that
+# nginx's user can read it wherever the checkout is.
+web_page_config() {
+    rm -rf "$run/web"
+    cp -r "$here/clients/web" "$run/web"
+    chmod -R a+rX "$run/web"
+    cat <<NGINX
+server {
+    listen 127.0.0.1:$HTTPS_PORT ssl http2;
+    listen [::1]:$HTTPS_PORT ssl http2;
+    server_name app.localhost;
+    ssl_certificate $run/tls/localhost.pem;
+    ssl_certificate_key $run/tls/localhost.key;
+    root $run/web;
+    # A module script must come as JavaScript, or the browser refuses it.
+    types { text/html html; text/javascript js; }
+    default_type application/octet-stream;
+    access_log off;
+}
+NGINX
+}
+
 nginx_config() {
     rm -rf "$run/nginx/conf.d"
     mkdir -p "$run/nginx/conf.d"
@@ -153,6 +176,7 @@ nginx_config() {
     done
     ln -sf localhost.pem "$run/tls/default.pem"
     ln -sf localhost.key "$run/tls/default.key"
+    web_page_config >"$run/nginx/conf.d/app.localhost.conf"
     local user_line=""
     [ "$(id -u)" -eq 0 ] && user_line="user www-data;"
     cat >"$run/nginx/nginx.conf" <<NGINX
@@ -222,7 +246,7 @@ start() {
 tls_certificate() {
     if [ ! -f "$run/tls/localhost.pem" ]; then
         mkdir -p "$run/tls"
-        local names="DNS:localhost,IP:127.0.0.1,IP:::1"
+        local names="DNS:localhost,DNS:app.localhost,IP:127.0.0.1,IP:::1"
         for pair in $REALMS; do
             case "${pair%%=*}" in localhost|127.0.0.1) ;; *) names+=",DNS:${pair%%=*}" ;; esac
         done

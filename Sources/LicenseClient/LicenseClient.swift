@@ -48,7 +48,8 @@ public struct LicenseClient: Sendable {
     public let options: [String]
     /// The product this program is: the server refuses a key for another product (`.invalid(.product)`).
     public let product: String?
-    /// Where the user ID is kept.
+    /// Where this computer's user secret is kept; the server is sent an ID derived from it and
+    /// the server's host name.
     public let userIDFile: String
     /// Answers must be signed by this key (SPEC §7); nil: any answer is believed.
     public let answerVerifier: AnswerVerifier?
@@ -67,7 +68,7 @@ public struct LicenseClient: Sendable {
     ///   - system: this computer's system ID, for keys bound to system IDs.
     ///   - options: the options this start needs.
     ///   - product: the product this program is, so that a key for another product is refused.
-    ///   - userIDFile: where the user ID is kept (made on first use, mode 0600).
+    ///   - userIDFile: where the computer's user secret is kept (made on first use, mode 0600).
     ///   - caFile: PEM certificates to trust instead of the system's.
     ///   - timeout: the longest a check may take, connecting included.
     ///   - answerKey: the realm's public answer key (PEM file): every check then carries a fresh
@@ -152,7 +153,8 @@ public struct LicenseClient: Sendable {
     /// carry it), for `LicenseSession`.
     func check(instance: String?, json: Bool) throws(LicenseClientError) -> (outcome: CheckOutcome, heartbeatSeconds: Int?) {
         let nonce = answerVerifier == nil ? nil : try Self.newNonce()
-        let code = try self.code(userID: try UserIDFile.loadOrCreate(at: userIDFile), instance: instance, nonce: nonce)
+        let userID = try UserIDFile.userID(forServerHost: server.host, secretAt: userIDFile)
+        let code = try self.code(userID: userID, instance: instance, nonce: nonce)
         let answer: HTTPSAnswer
         switch try exchange("/check", code: code, json: json) {
         case .skipped(let why):
@@ -219,7 +221,8 @@ public struct LicenseClient: Sendable {
     /// Sends the code to `route` and reads the one-line answer: `positiveLine` or `invalid REASON`.
     private func ask(_ route: String, instance: String?, positiveLine: String) throws(LicenseClientError) -> Answer {
         let answer: HTTPSAnswer
-        let code = try self.code(userID: try UserIDFile.loadOrCreate(at: userIDFile), instance: instance)
+        let userID = try UserIDFile.userID(forServerHost: server.host, secretAt: userIDFile)
+        let code = try self.code(userID: userID, instance: instance)
         switch try exchange(route, code: code) {
         case .skipped(let why): return .skipped(why)
         case .answered(let received): answer = received

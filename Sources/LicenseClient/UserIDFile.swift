@@ -3,8 +3,9 @@ import LicenseCore
 import LicenseCrypto
 import SystemCalls
 
-/// The user ID a client generates once and keeps (SPEC §2): random, naming no person, in a
-/// file only the user can read.
+/// The user ID a client keeps (SPEC §2): a random secret made once per computer, naming no
+/// person, in a file only the user can read; each server is sent an ID derived from it
+/// (`userID(forServerHost:secret:)`), so that two vendors' servers never see the same ID.
 public enum UserIDFile {
     /// `$XDG_CONFIG_HOME/license-client/user-id`, or `~/.config/license-client/user-id`.
     public static var defaultPath: String {
@@ -14,9 +15,22 @@ public enum UserIDFile {
         return configuration + "/license-client/user-id"
     }
 
-    /// The ID kept in `path`, made first if there is none. Creation is atomic: the file appears
-    /// whole (written aside, then hard-linked into place, which never replaces a file), so
-    /// programs starting at the same moment all end up with the one ID that won.
+    /// The ID sent to the server at `serverHost`: the hexadecimal HMAC-SHA-256 of the host name
+    /// (lower case) under the computer's secret. Stable for one server, unrelated between two;
+    /// the secret itself never leaves the computer.
+    public static func userID(forServerHost serverHost: String, secret: String) -> String {
+        Digest.hex(Digest.hmacSHA256(key: Array(secret.utf8), message: Array(serverHost.lowercased().utf8)))
+    }
+
+    /// The user ID for the server at `serverHost`, from the secret kept in `path`.
+    public static func userID(forServerHost serverHost: String, secretAt path: String) throws(LicenseClientError) -> String {
+        userID(forServerHost: serverHost, secret: try loadOrCreate(at: path))
+    }
+
+    /// The secret kept in `path`, made first if there is none. A file of an earlier version, which
+    /// held the ID it sent, keeps working: its ID becomes the secret. Creation is atomic: the file
+    /// appears whole (written aside, then hard-linked into place, which never replaces a file), so
+    /// programs starting at the same moment all end up with the one secret that won.
     public static func loadOrCreate(at path: String) throws(LicenseClientError) -> String {
         if let existing = try read(path) { return existing }
         let directory = (path as NSString).deletingLastPathComponent
@@ -60,7 +74,8 @@ public enum UserIDFile {
         return newID
     }
 
-    /// The ID in `path`; nil when there is no file or it holds no valid ID.
+    /// The secret in `path`; nil when there is no file or it holds none (a secret has the
+    /// alphabet and length of a user ID).
     private static func read(_ path: String) throws(LicenseClientError) -> String? {
         guard let data = FileManager.default.contents(atPath: path) else {
             if FileManager.default.fileExists(atPath: path) {

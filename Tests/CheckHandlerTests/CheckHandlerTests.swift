@@ -201,6 +201,7 @@ struct RouterTests {
         #expect(harness.request("/check", method: "OPTIONS", origin: "not an origin", preflight: "GET").status == 400)
         let answered = harness.request(query: "code=" + (try harness.code(try harness.key(["users=5"]))), origin: "https://app.example.com")
         #expect(answered.headers.contains { $0 == ("Access-Control-Allow-Origin", "https://app.example.com") })
+        #expect(answered.headers.contains { $0 == ("Access-Control-Expose-Headers", "License-Signature") })
         let bad = harness.request(query: "code=x", origin: "javascript:alert(1)")
         #expect(!bad.headers.contains { $0.0 == "Access-Control-Allow-Origin" })
     }

@@ -47,6 +47,36 @@ extension ServiceTests {
         #expect(try String(contentsOfFile: idFile, encoding: .utf8) != kept)
     }
 
+    @Test("client: each server is sent its own ID, the HMAC-SHA-256 of its host name under the kept secret")
+    func clientPerServerUserID() throws {
+        let key = try issue(["id=" + uniqueID("CS"), "users=1"])
+        let idFile = userIDFile()
+        #expect(try client(key, userIDFile: idFile).check() == .valid)
+        let secret = try String(contentsOfFile: idFile, encoding: .utf8).trimmingCharacters(in: .newlines)
+        // Computed apart from the product, by the openssl command.
+        let digest = try Command.run("openssl", ["dgst", "-sha256", "-hmac", secret, "-r"], input: Data("localhost".utf8))
+        let derived = digest.standardOutput.split(separator: " ").first.map(String.init) ?? ""
+        #expect(derived.count == 64)
+        // users=1 holds the one user the client was: the derived ID, not the secret.
+        #expect(try answer(try code(key, user: derived)) == "valid")
+        #expect(try answer(try code(key, user: secret)) == "invalid users")
+        // Another server name, the same computer: another user, unrelated to the first.
+        let otherServer = "https://127.0.0.1:\(stack.httpsPort)"
+        #expect(try client(key, userIDFile: idFile, url: otherServer).check() == .invalid(.users))
+        #expect(UserIDFile.userID(forServerHost: "127.0.0.1", secret: secret) != derived)
+        #expect(UserIDFile.userID(forServerHost: "LocalHost", secret: secret) == derived)
+        // A file of an earlier version (its raw ID) keeps working: that ID is now the secret.
+        let earlier = userIDFile()
+        try FileManager.default.createDirectory(atPath: (earlier as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try "an-earlier-raw-user-id\n".write(toFile: earlier, atomically: true, encoding: .utf8)
+        let second = try issue(["id=" + uniqueID("CS"), "users=1"])
+        #expect(try client(second, userIDFile: earlier).check() == .valid)
+        #expect(try String(contentsOfFile: earlier, encoding: .utf8) == "an-earlier-raw-user-id\n")
+        #expect(try answer(try code(second, user: UserIDFile.userID(forServerHost: "localhost",
+                                                                     secret: "an-earlier-raw-user-id"))) == "valid")
+    }
+
     @Test("client: every reason reaches the program as such")
     func clientReasons() throws {
         for start in try refusedStarts() {

@@ -51,7 +51,7 @@ public struct Router {
     /// A CORS preflight is answered here; every other answer carries `Access-Control-Allow-Origin`
     /// for the page's origin. Whether that origin may use what it asks for is the handler's
     /// business (the check compares it with DOMAIN), so any well-formed origin is echoed, and
-    /// nothing else is.
+    /// nothing else is. `License-Signature` is exposed, or a page could not read it (SPEC §7).
     private func crossOrigin(_ request: ServiceRequest, _ route: Route) -> ServiceResponse {
         let allowedOrigin = request.origin.flatMap { HostName(origin: $0) == nil ? nil : $0 }
         let allowedMethods = route.methods.joined(separator: ", ")
@@ -68,7 +68,8 @@ public struct Router {
         }
         var response = route.methods.contains(request.method) ? route.handle(request) : Self.wrongMethod(route)
         if let allowedOrigin {
-            response.headers += [("Access-Control-Allow-Origin", allowedOrigin), ("Vary", "Origin")]
+            response.headers += [("Access-Control-Allow-Origin", allowedOrigin),
+                                 ("Access-Control-Expose-Headers", "License-Signature"), ("Vary", "Origin")]
         }
         return response
     }

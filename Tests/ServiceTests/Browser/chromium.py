@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""Loads pages in a real headless Chromium (Debian's chromium, chromium-driver, python3-selenium)
+and prints one JSON line per page: the URL, the text of the element the page fills in when it is
+done (`--result`, waited for until it has `data-done`), and the browser console's messages.
+
+    chromium.py --result '#answer' --screenshots DIR URL...
+
+Certificates are not verified (the stacks' are self-signed): what these tests look at is the page's
+own checks, such as the license client's verification of License-Signature, not TLS's.
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def browser(profile):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=1000,700", "--no-first-run", f"--user-data-dir={profile}",
+                     # *.localhost is loopback in Chromium already; said here so that it never asks DNS.
+                     "--host-resolver-rules=MAP *.localhost 127.0.0.1"):
+        options.add_argument(argument)
+    options.accept_insecure_certs = True
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--result", required=True, help="CSS selector of the element with the page's result")
+    parser.add_argument("--screenshots", help="folder for one PNG per page (page-1.png, ...)")
+    parser.add_argument("--timeout", type=float, default=20)
+    parser.add_argument("urls", nargs="+")
+    arguments = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as profile:
+        driver = browser(profile)
+        try:
+            for number, url in enumerate(arguments.urls, start=1):
+                driver.get(url)
+                try:
+                    WebDriverWait(driver, arguments.timeout).until(
+                        lambda d: d.find_element(By.CSS_SELECTOR, arguments.result).get_attribute("data-done"))
+                    text = driver.find_element(By.CSS_SELECTOR, arguments.result).text
+                except (TimeoutException, WebDriverException) as error:
+                    text = f"(no result: {type(error).__name__})"
+                if arguments.screenshots:
+                    os.makedirs(arguments.screenshots, exist_ok=True)
+                    driver.save_screenshot(os.path.join(arguments.screenshots, f"page-{number}.png"))
+                console = [entry["message"] for entry in driver.get_log("browser")]
+                print(json.dumps({"url": url, "result": text, "console": console}), flush=True)
+        finally:
+            driver.quit()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -123,6 +123,18 @@ for connections in 16 64; do
     run mixed /check "$HTTPS_PORT" mixed "$run/keys-1000.txt" $connections
 done
 
+# What signing costs (SPEC §7: the default realm signs every answer): the same refresh run with
+# the realm's answer key taken away, and the cost of one Ed25519 signature by openssl alone.
+echo "signing: refresh with the default realm unsigned…" >&2
+restart_pool() { scripts/stack.sh pool-stop "$run" >/dev/null && scripts/stack.sh pool-start "$run" >/dev/null; }
+mv "$run/answer-keys/default.key" "$run/answer-keys/default.key.aside"
+restart_pool
+run refresh-unsigned /check "$HTTPS_PORT" refresh "$run/keys-1000.txt" 64
+mv "$run/answer-keys/default.key.aside" "$run/answer-keys/default.key"
+restart_pool
+openssl_signatures_per_second=$(openssl speed -seconds 3 ed25519 2>/dev/null | awk '/\(Ed25519\)/ { print $(NF - 1) }')
+echo "  openssl: $openssl_signatures_per_second Ed25519 signatures per second" >&2
+
 echo "the database ceiling (pgbench, the pool's statements, $workers connections)…" >&2
 psql -f scripts/bench/pgbench-setup.sql
 pgbench_run() {
@@ -150,6 +162,7 @@ seats=$(psql -At -c "SELECT count(*) FROM seats")
         "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
     printf '  "workers": %s, "seconds_per_run": %s, "seats_at_end": %s,\n' "$workers" "$duration" "$seats"
     printf '  "pgbench_tps": {"refresh": %s, "admit": %s},\n' "$pgbench_refresh" "$pgbench_admit"
+    printf '  "openssl_ed25519_signatures_per_second": %s,\n' "$openssl_signatures_per_second"
     printf '  "runs": [\n    %s\n  ]\n}\n' "$(IFS=$'\n'; echo "${results[*]}" | paste -sd, - | sed 's/},{/},\n    {/g')"
 } >"$out"
 scripts/bench-summary.sh "$out"

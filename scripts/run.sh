@@ -34,6 +34,24 @@ logs in $run/log. Try:
   runuser -u postgres -- psql -h $PWD/$run/pg -p ${PG_PORT:-55432} -d license -c 'SELECT * FROM seats'
   curl http://127.0.0.1:${METRICS_PORT:-9464}/metrics
 
+TEXT
+
+# The browser client's example page (clients/web), a site of its own that checks cross-origin.
+url_encoded() {
+    local text=$1 encoded="" character index
+    for ((index = 0; index < ${#text}; index++)); do
+        character=${text:index:1}
+        case "$character" in [A-Za-z0-9._~-]) encoded+=$character ;; *) encoded+=$(printf '%%%02X' "'$character") ;; esac
+    done
+    printf '%s' "$encoded"
+}
+web_key=$(grep -v '^#' "$run/license/app.localhost.txt" | head -n 1)
+cat <<TEXT
+In a browser (accept the self-signed certificate of https://localhost:${HTTPS_PORT:-8443}/healthz first), the
+web client's example page, its answers verified with $run/answer-keys/default.pem:
+
+  https://app.localhost:${HTTPS_PORT:-8443}/example.html?server=$(url_encoded "https://localhost:${HTTPS_PORT:-8443}")&revision=1.2&key=$(url_encoded "$web_key")&answerKey=$(url_encoded "$(cat "$run/answer-keys/default.pem")")
+
 Ctrl-C stops everything.
 TEXT
 

@@ -232,7 +232,8 @@ start() {
     local first_day last_day
     first_day=$(LC_ALL=C date -u +%d%b%Y)
     last_day=$(LC_ALL=C date -u -d '+365 days' +%d%b%Y)
-    for host in localhost 127.0.0.1; do
+    # app.localhost: the browser client's example page, a site of its own (web_page_config).
+    for host in localhost 127.0.0.1 app.localhost; do
         "$BIN/licensectl" issue --signing-key "$run/issuers/default.key" --out-dir "$run/license" -- \
             X-DEMO "id=demo-$host" "licensee=Demo licensee" version=+1.0 type=floating \
             users=5 hosts=5 rights=10 option=Export users=2 \

@@ -8,9 +8,10 @@ SWIFT ?= swift
 # checks the metrics' format; systemd for systemd-socket-activate, which hands the pool its socket in a test.
 # make deb needs dpkg-dev (dpkg-shlibdeps) and help2man (the man pages); the package's tests
 # need lintian and debootstrap (a clean Debian 12 root to install it into). The browser client's
-# tests drive a headless Chromium through chromium-driver and python3-selenium.
+# tests drive a headless Chromium through chromium-driver and python3-selenium; the availability
+# tests talk FastCGI to a pool directly with libfcgi-bin's cgi-fcgi.
 APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl prometheus systemd \
-	dpkg-dev help2man lintian debootstrap chromium chromium-driver python3-selenium fonts-dejavu-core
+	dpkg-dev help2man lintian debootstrap chromium chromium-driver python3-selenium fonts-dejavu-core libfcgi-bin iproute2
 
 .PHONY: all deps build release deb test run bench bench-reports fuzz clean
 
@@ -31,12 +32,15 @@ deb: deps
 
 # The tests' stacks go into a folder of this run's own (LICENSE_TEST_STACKS); a test run that
 # crashed may leave one running, so this run stops what is left there (and what runs in a
-# Debian root the package's tests left), and nothing of another run.
+# Debian root the package's tests left, and the network namespaces of a failover topology),
+# and nothing of another run.
 test: build deb
 	@stacks=$$(mktemp -d /tmp/license-test-stacks-XXXXXX) && chmod 755 "$$stacks"; \
 	LICENSE_TEST_STACKS="$$stacks" $(SWIFT) test; status=$$?; \
 	for stack in "$$stacks"/license-stack-* "$$stacks"/debian-root-*/srv/license-test; do \
 		[ -d "$$stack" ] && scripts/stack.sh stop "$$stack" >/dev/null 2>&1; done; \
+	for topology in "$$stacks"/license-topology-*; do \
+		[ -d "$$topology" ] && scripts/topology.sh down "$$topology" >/dev/null 2>&1; done; \
 	scripts/debian-root.sh remove "$$stacks"/debian-root-* && rm -rf "$$stacks"; exit $$status
 
 run: build

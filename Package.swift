@@ -82,12 +82,19 @@ let package = Package(
             dependencies: ["license-server", "licensectl", "LicenseCore", "LicenseService", "LicenseClient", "Postgres", "TestSupport", "CTestSupport"],
             // The browser tests' driver of headless Chromium (python3-selenium).
             exclude: ["Browser"]),
+        // SPEC §11 on network namespaces made by the test (scripts/topology.sh).
+        .testTarget(
+            name: "AvailabilityTests",
+            dependencies: ["license-server", "licensectl", "LicenseCore", "HTTPSClient", "TestSupport"]),
         .testTarget(
             name: "LicensectlTests",
             dependencies: ["licensectl", "LicenseCore", "LicenseSigning", "LicenseCrypto", "SystemIdentity", "TestSupport"]),
         // Fuzz targets (make fuzz; README "Fuzzing"): each an executable over libFuzzer's driver.
         .target(name: "CFuzzer", path: "Tests/Fuzz/CFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "Tests/Fuzz/FuzzSupport"),
+        // make bench: one signed answer's cost, in process (scripts/bench.sh runs it).
+        .executableTarget(name: "bench-answer-signing", dependencies: ["LicenseCore", "LicenseCrypto", "LicenseSigning"],
+                          path: "Tests/Bench/bench-answer-signing"),
         .executableTarget(name: "fuzz-key", dependencies: ["FuzzSupport", "LicenseCore"], path: "Tests/Fuzz/fuzz-key"),
         .executableTarget(name: "fuzz-startup-code", dependencies: ["FuzzSupport", "LicenseCore"], path: "Tests/Fuzz/fuzz-startup-code"),
         .executableTarget(name: "fuzz-form", dependencies: ["FuzzSupport", "LicenseService"], path: "Tests/Fuzz/fuzz-form"),

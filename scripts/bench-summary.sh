@@ -36,7 +36,7 @@ jq -r "$prelude"' "",
   "  p99 @64 < 20 ms: refresh \(run("refresh"; 64).p99_ms), admit \(run("admit"; 64).p99_ms), mixed \(run("mixed"; 64).p99_ms)",
   "  pool RSS < 64 MiB with \(.workers) workers: \([.runs[] | select(.name != "return200" and .name != "fastcgi-c") | .pool_rss_mib] | max) MiB",
   "  refresh with \(.seats_at_end) seats within 20 % of 10 licenses: \(run("scale-1m-seats"; 64) | rate | round)/s vs \(run("scale-small"; 64) | rate | round)/s (\(f((run("scale-1m-seats"; 64) | rate) / (run("scale-small"; 64) | rate) * 100)) %)",
-  "  signing (default realm): pool CPU per check \(run("refresh"; 64).pool_cpu_ms_per_1000_checks) µs signed, \(run("refresh-unsigned"; 64).pool_cpu_ms_per_1000_checks) µs unsigned: \(f(run("refresh"; 64).pool_cpu_ms_per_1000_checks - run("refresh-unsigned"; 64).pool_cpu_ms_per_1000_checks)) µs per answer (one Ed25519 signature by openssl alone: \(f(1000000 / .openssl_ed25519_signatures_per_second)) µs); refresh \(run("refresh"; 64) | rate | round)/s signed, \(run("refresh-unsigned"; 64) | rate | round)/s unsigned",
+  "  signing (default realm): one answer's signature \(.answer_signing.sign_us) µs in process (openssl speed: \(f(1000000 / .openssl_ed25519_signatures_per_second)) µs per Ed25519 signature; a client verifies in \(.answer_signing.verify_us) µs); pool CPU per check \(run("refresh-signed"; 64).pool_cpu_ms_per_1000_checks) µs signed, \(run("refresh-unsigned"; 64).pool_cpu_ms_per_1000_checks) µs unsigned in adjacent runs; refresh \(run("refresh-signed"; 64) | rate | round)/s signed, \(run("refresh-unsigned"; 64) | rate | round)/s unsigned",
   "  errors: \([.runs[] | .non_2xx + .socket_errors] | add) non-2xx or socket errors in all runs",
   "",
   "(figures in \(input_filename))"' "$result"

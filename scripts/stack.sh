@@ -13,7 +13,8 @@
 # INSTANCE_LEASE (default of license-server), WORKERS (default of license-server), REALMS ("localhost=default 127.0.0.1=default"),
 # RATE (requests per second and client address, 50), BIN (the folder of the built binaries),
 # NGINX_FILES (the nginx files to adopt, default nginx/ of this checkout), POOL_SOCKET (the
-# pool's socket nginx talks to, default DIR/fcgi.sock).
+# pool's socket nginx talks to, default DIR/fcgi.sock), POOLS (instead: several pools over TCP,
+# "HOST:PORT HOST:PORT", through nginx/license-pools.conf).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -153,12 +154,28 @@ server {
 NGINX
 }
 
+# license-server.conf as adopted; with POOLS, its upstream is license-pools.conf's instead, one
+# server line per pool with the shipped line's parameters.
+shared_config() {
+    if [ -z "${POOLS:-}" ]; then
+        nginx_adopt "$NGINX_FILES/license-server.conf"
+        return
+    fi
+    nginx_adopt "$NGINX_FILES/license-server.conf" |
+        awk '/^upstream license_pool \{/ { skipping = 1 } !skipping { print } skipping && /^\}/ { skipping = 0 }'
+    grep -q '^    server [^ ]* .*;$' "$NGINX_FILES/license-pools.conf" ||
+        { echo "stack.sh: license-pools.conf no longer has a server line with parameters" >&2; return 1; }
+    awk -v pools="$POOLS" '
+        /^    server / { if (!done) { split(pools, list, " "); sub(/^    server [^ ]* /, ""); for (i = 1; i in list; i++) print "    server " list[i] " " $0; done = 1 } next }
+        { print }' "$NGINX_FILES/license-pools.conf"
+}
+
 nginx_config() {
     rm -rf "$run/nginx/conf.d"
     mkdir -p "$run/nginx/conf.d"
     nginx_adopt "$NGINX_FILES/license-domain-common.conf" >"$run/nginx/license-domain-common.conf"
     nginx_adopt "$NGINX_FILES/license_fastcgi_params" >"$run/nginx/license_fastcgi_params"
-    nginx_adopt "$NGINX_FILES/license-server.conf" >"$run/nginx/conf.d/00-license-server.conf"
+    shared_config >"$run/nginx/conf.d/00-license-server.conf"
     local domain realm domain_conf
     for pair in $REALMS; do
         domain=${pair%%=*}

@@ -27,7 +27,10 @@ public final class FastCGIListener: Sendable {
             unlink(address)
         }
         do throws(SystemCallError) {
-            let descriptor = try systemCall("cannot listen on \(address)") { FCGX_OpenSocket(address, backlog) }
+            // Made here rather than by libfcgi's FCGX_OpenSocket, which exits the process when
+            // bind fails (a port in use) instead of returning the error.
+            let descriptor = isUnix ? try Self.listeningUnixSocket(address, backlog: backlog)
+                                    : try Self.listeningTCPSocket(address, backlog: backlog)
             if isUnix {
                 if let group { _ = try systemCall("cannot give \(address) to group \(group)") { chown(address, uid_t.max, group) } }
                 _ = try systemCall("cannot chmod \(address)") { chmod(address, mode) }
@@ -68,6 +71,61 @@ public final class FastCGIListener: Sendable {
     private init(descriptor: Int32) {
         self.descriptor = descriptor
         unixSocketPath = nil
+    }
+
+    /// A listening unix socket at `path`.
+    private static func listeningUnixSocket(_ path: String, backlog: Int32) throws(SystemCallError) -> Int32 {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw SystemCallError("cannot listen on \(path) (a unix socket path is at most 107 bytes)", errno: ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let descriptor = try systemCall("cannot make a socket for \(path)") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0) }
+        do throws(SystemCallError) {
+            _ = try systemCall("cannot listen on \(path)") {
+                withUnsafePointer(to: &address) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                }
+            }
+            _ = try systemCall("cannot listen on \(path)") { listen(descriptor, backlog) }
+        } catch {
+            _ = Glibc.close(descriptor)
+            throw error
+        }
+        return descriptor
+    }
+
+    /// A listening IPv4 socket at `HOST:PORT` (an empty HOST is every interface), as libfcgi
+    /// would make it: IPv4 only, SO_REUSEADDR, so that a pool restarted at once may listen again.
+    private static func listeningTCPSocket(_ address: String, backlog: Int32) throws(SystemCallError) -> Int32 {
+        let colon = address.lastIndex(of: ":")!  // a TCP address has a colon: see init
+        let host = String(address[..<colon])
+        let port = String(address[address.index(after: colon)...])
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var found: UnsafeMutablePointer<addrinfo>?
+        let resolved = getaddrinfo(host.isEmpty || host == "*" ? nil : host, port, &hints, &found)
+        guard resolved == 0, let first = found else {
+            throw SystemCallError("cannot listen on \(address) (\(String(cString: gai_strerror(resolved))))", errno: EADDRNOTAVAIL)
+        }
+        defer { freeaddrinfo(found) }
+        let descriptor = try systemCall("cannot make a socket for \(address)") { socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0) }
+        do throws(SystemCallError) {
+            var one: Int32 = 1
+            _ = try systemCall("cannot set SO_REUSEADDR on \(address)") {
+                setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            }
+            _ = try systemCall("cannot listen on \(address)") { bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) }
+            _ = try systemCall("cannot listen on \(address)") { listen(descriptor, backlog) }
+        } catch {
+            _ = Glibc.close(descriptor)
+            throw error
+        }
+        return descriptor
     }
 
     private static func someoneListens(on path: String) -> Bool {

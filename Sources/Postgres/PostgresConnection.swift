@@ -31,8 +31,7 @@ public final class PostgresConnection {
     }
 
     private func connect() throws(PostgresError) {
-        if let handle { PQfinish(handle) }
-        handle = nil
+        disconnect()
         // A default connect_timeout before the caller's conninfo, which may set its own: a
         // database that does not answer must not hold a request for long.
         let keywords = ["connect_timeout", "dbname"]
@@ -61,6 +60,12 @@ public final class PostgresConnection {
         prepared = [:]
         for statement in setupStatements { try execute(statement) }
         for (name, sql) in statements { try prepare(name, sql) }
+    }
+
+    /// Closes the connection; the next statement connects anew.
+    private func disconnect() {
+        if let handle { PQfinish(handle) }
+        handle = nil
     }
 
     /// Reconnects when the connection is known to be lost (the server restarted, the network broke).
@@ -102,18 +107,32 @@ public final class PostgresConnection {
     /// own, so sending it again is safe for the idempotent statements this project runs; inside
     /// one, the error goes to the caller, whose transaction is lost anyway. A fault (a privilege,
     /// a missing table) is never retried: the connection is fine and the statement would fail again.
+    ///
+    /// A server that refuses writes (25006: this connection reached a standby, or its primary was
+    /// demoted) is left at once and never used again: the next connection looks for the server
+    /// that takes writes (`target_session_attrs=read-write` among several hosts).
     @discardableResult
     private func perform(_ call: (OpaquePointer) -> OpaquePointer?) throws(PostgresError) -> PostgresRows {
         try reconnectIfNeeded()
         guard let handle else { throw PostgresError(code: nil, message: "not connected") }
         let wasIdle = PQtransactionStatus(handle) == PQTRANS_IDLE
         do {
-            return try check(call(handle), handle)
+            return try leavingReadOnlyServers { () throws(PostgresError) in try check(call(handle), handle) }
         } catch {
-            guard wasIdle, error.kind == .unavailable, PQstatus(handle) == CONNECTION_BAD else { throw error }
+            guard wasIdle, error.kind == .unavailable, self.handle == nil || PQstatus(handle) == CONNECTION_BAD else { throw error }
             try connect()
             guard let fresh = self.handle else { throw error }
-            return try check(call(fresh), fresh)
+            return try leavingReadOnlyServers { () throws(PostgresError) in try check(call(fresh), fresh) }
+        }
+    }
+
+    /// `body`, after which a connection whose server refused a write (25006) is closed.
+    private func leavingReadOnlyServers(_ body: () throws(PostgresError) -> PostgresRows) throws(PostgresError) -> PostgresRows {
+        do {
+            return try body()
+        } catch {
+            if error.code == .readOnlySQLTransaction { disconnect() }
+            throw error
         }
     }
 

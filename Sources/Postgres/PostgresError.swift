@@ -32,7 +32,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// What a failure means for the caller.
     public enum Kind: String, Sendable, Equatable {
         /// The server could not be reached or is going away or out of resources (no SQLSTATE,
-        /// class 08, 57P01–57P03, class 53): try again later, on a new connection if this one died.
+        /// class 08, 57P01–57P03, class 53), or takes no writes (25006: a standby, or a primary
+        /// demoted under this connection): try again later, on a new connection if this one died.
         case unavailable
         /// The statement was cancelled by a time-out (57014) or could not get a lock in time
         /// (55P03): the server is up but busy; try again later.
@@ -61,12 +62,12 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
-    /// SQLSTATE classes 08, 53 and 57P01–57P03 mean unavailable, 57014 and 55P03 timed out, the rest a fault.
+    /// SQLSTATE classes 08, 53, 57P01–57P03 and 25006 mean unavailable, 57014 and 55P03 timed out, the rest a fault.
     static func kind(of code: Code?) -> Kind {
         guard let code else { return .unavailable }
         switch code {
         case .queryCanceled, .lockNotAvailable: return .timedOut
-        case .adminShutdown, .crashShutdown, .cannotConnectNow: return .unavailable
+        case .adminShutdown, .crashShutdown, .cannotConnectNow, .readOnlySQLTransaction: return .unavailable
         default: return code.errorClass == "08" || code.errorClass == "53" ? .unavailable : .fault
         }
     }

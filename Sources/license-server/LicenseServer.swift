@@ -13,7 +13,7 @@ struct LicenseServer: ParsableCommand {
         commandName: "license-server",
         abstract: "The FastCGI worker pool that answers license checks behind nginx.",
         discussion: """
-            Every option can also be given in the environment: LICENSE_SOCKET, LICENSE_DATABASE, LICENSE_ISSUERS, \
+            Every option can also be given in the environment: LICENSE_SOCKET, LICENSE_ALLOW, LICENSE_DATABASE, LICENSE_ISSUERS, \
             LICENSE_WORKERS, LICENSE_LEASE, LICENSE_INSTANCE_LEASE, LICENSE_SYSTEM_ID, LICENSE_SECRET_FILE, LICENSE_SOCKET_GROUP, \
             LICENSE_LOG_LEVEL, LICENSE_USAGE_INTERVAL, LICENSE_ANSWER_KEYS. Stops on SIGTERM or SIGINT after the requests in flight; SIGUSR1 writes the usage \
             counts now.
@@ -42,7 +42,12 @@ struct LicenseServer: ParsableCommand {
     @Option(help: ArgumentHelp("A unix socket path, or HOST:PORT.", valueName: "PATH|HOST:PORT"))
     var socket: String?
 
-    @Option(help: ArgumentHelp("libpq connection string of the database.", valueName: "CONNINFO"))
+    @Option(help: ArgumentHelp("With a TCP --socket: the only addresses that may connect (nginx's), comma-separated IPv4; required on every interface (:PORT).",
+                               valueName: "ADDRESSES"))
+    var allow: String?
+
+    @Option(help: ArgumentHelp("libpq connection string of the database (several hosts: host=pg1,pg2 target_session_attrs=read-write).",
+                               valueName: "CONNINFO"))
     var database: String?
 
     @Option(help: ArgumentHelp("Trusted issuers: NAME.pem files (the default realm) and/or one folder per realm.", valueName: "DIR"))
@@ -82,9 +87,24 @@ struct LicenseServer: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         func setting(_ value: String?, _ name: String) -> String? { value ?? environment[name] }
+        let socket = setting(socket, "LICENSE_SOCKET")
+        let allowText = setting(allow, "LICENSE_ALLOW")
+        let webServerAddresses: String?
+        do throws(ListenSettingsError) {
+            if let socket {
+                // libfcgi's own variable counts as the list, for a TCP socket only.
+                let inherited = ListenSettings.isUnixSocket(socket) ? nil : environment["FCGI_WEB_SERVER_ADDRS"].flatMap { $0.isEmpty ? nil : $0 }
+                webServerAddresses = try ListenSettings(socket: socket, allow: allowText ?? inherited).webServerAddresses
+            } else {
+                webServerAddresses = try allowText.map { text throws(ListenSettingsError) in try ListenSettings.peers(text).joined(separator: ",") }
+            }
+        } catch {
+            throw ValidationError(error.description)
+        }
+        // libfcgi reads the list once, at its first FCGX_Init (which the listener makes).
+        if let webServerAddresses { setenv("FCGI_WEB_SERVER_ADDRS", webServerAddresses, 1) }
         // A socket from systemd (socket activation) needs no --socket.
         let activated = try FastCGIListener.fromSystemd()
-        let socket = setting(socket, "LICENSE_SOCKET")
         guard activated != nil || socket != nil else { throw ValidationError("--socket is required (or a socket from systemd)") }
         guard let database = setting(database, "LICENSE_DATABASE") else { throw ValidationError("--database is required") }
         guard let issuersDirectory = setting(issuers, "LICENSE_ISSUERS") else { throw ValidationError("--issuers is required") }
@@ -166,7 +186,7 @@ struct LicenseServer: ParsableCommand {
                                      interval: Double(usageSeconds), logger: logger)
         recorder.start()
         logger.info("listening", metadata: [
-            "socket": "\(activated == nil ? socket ?? "" : "from systemd")", "workers": "\(workerCount)", "realms": "\(settings.realms.realms.keys.sorted())",
+            "socket": "\(activated == nil ? socket ?? "" : "from systemd")", "allow": "\(webServerAddresses ?? "-")", "workers": "\(workerCount)", "realms": "\(settings.realms.realms.keys.sorted())",
             "lease": "\(leaseSeconds)s", "instance_lease": "\(instanceLeaseSeconds)s",
             "signed_realms": "\(settings.answerKeys.signers.keys.sorted())",
         ])

@@ -251,9 +251,29 @@ extension ServiceTests {
             PostgresError(code: code.map(PostgresError.Code.init(rawValue:)), message: "").kind
         }
         #expect(kind(nil) == .unavailable)
-        for code in ["08006", "08001", "57P01", "57P02", "57P03", "53300", "53100"] { #expect(kind(code) == .unavailable, "\(code)") }
+        for code in ["08006", "08001", "57P01", "57P02", "57P03", "53300", "53100", "25006"] { #expect(kind(code) == .unavailable, "\(code)") }
         for code in ["57014", "55P03"] { #expect(kind(code) == .timedOut, "\(code)") }
-        for code in ["42501", "42P01", "42703", "23505", "25006", "40001", "XX000", "22003"] { #expect(kind(code) == .fault, "\(code)") }
+        for code in ["42501", "42P01", "42703", "23505", "25001", "40001", "XX000", "22003"] { #expect(kind(code) == .fault, "\(code)") }
+    }
+
+    @Test("a connection that lands on a server refusing writes (25006) is dropped, never used again: 503 while so, valid after")
+    func readOnlyServer() throws {
+        let key = try issue(["id=" + uniqueID("RO"), "users=50"])
+        let codes = try (0..<20).map { try code(key, user: "read-only-user-\($0)") }
+        #expect(try answer(codes[0]) == "valid")
+        // What a standby (or a demoted primary) does to every new session of the pool.
+        _ = try stack.sql("ALTER ROLE license_server SET default_transaction_read_only = on")
+        defer { _ = try? stack.sql("ALTER ROLE license_server RESET default_transaction_read_only") }
+        _ = try stack.sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'license_server'")
+        // Every worker meets it (more checks than workers), each answering 503.
+        let during = try codes.map { try check($0) }
+        #expect(during.allSatisfy { $0.status == 503 && $0.headers["retry-after"] != nil }, "\(during.map(\.status))")
+        let log = try String(contentsOfFile: stack.directory + "/log/license-server.log", encoding: .utf8)
+        #expect(log.contains("25006"), "the log names the SQLSTATE")
+        _ = try stack.sql("ALTER ROLE license_server RESET default_transaction_read_only")
+        // No worker kept its read-only session: every check is valid at once, no pool restarted.
+        let after = try codes.map { try answer($0) }
+        #expect(after.allSatisfy { $0 == "valid" }, "\(after)")
     }
 
     @Test("a worker whose accept fails (out of descriptors) logs it, backs off and serves again")

@@ -23,6 +23,7 @@
 # finds what a crashed run left. Settings: HTTPS_PORT (nginx, 8643), BIN (the built binaries),
 # WORKERS (per pool, 4), LOG_LEVEL (info).
 set -euo pipefail
+trap 'echo "topology.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 command=${1:?usage: topology.sh up|down|pool-kill|pool-start|pool-stop|link-down|link-up|db-crash|db-promote|sql|show ...}
@@ -128,7 +129,8 @@ sql() {
 
 pool_start() {
     local name=$1 before
-    before=$(cat "$run/log/$name.log" 2>/dev/null | grep -c '] listening' || true)
+    touch "$run/log/$name.log"
+    before=$(grep -c '] listening' "$run/log/$name.log" || true)
     # ip netns exec execs the pool, so that $! is the pool itself (a function in the background
     # would be a subshell, and a signal to it would miss the pool).
     ip netns exec "$(namespace "$name")" "$BIN/license-server" --socket "$(address_of "$name"):9000" --allow "$(address_of root)" \
@@ -136,7 +138,8 @@ pool_start() {
         --issuers "$run/issuers" --secret "$run/secret" --workers "$WORKERS" --log-level "${LOG_LEVEL:-info}" \
         >>"$run/log/$name.log" 2>&1 &
     echo $! >"$run/$name.pid"
-    for _ in $(seq 100); do
+    # Up to 30 s: a loaded machine (the whole test run beside it) is slow to start 4 workers.
+    for _ in $(seq 300); do
         [ "$(grep -c '] listening' "$run/log/$name.log" || true)" -gt "$before" ] && return 0
         kill -0 "$(cat "$run/$name.pid")" 2>/dev/null || break
         sleep 0.1

@@ -149,6 +149,7 @@ struct AvailabilityTests {
         let load = try load(topology, users, admissionKey: admissionKey, seconds: 24)
         load.start()
         at(4, of: load)
+        let seatsBefore = Int(try topology.sql("db1", "SELECT count(*) FROM seats")) ?? -1
         let crashedAt = load.now
         try topology.run("db-crash")
         at(7, of: load)
@@ -172,7 +173,10 @@ struct AvailabilityTests {
         let admitted = summary.answers.filter { $0.admittedUser != nil && $0.kind == .valid }.count
         let admissionsUnanswered = summary.answers.filter { $0.admittedUser != nil && $0.kind == .unavailable }.count
         let seatsInStandby = Int(try topology.sql("db2", "SELECT count(*) FROM seats WHERE license_id = '\(admissionID)'")) ?? -1
-        print("  admissions answered valid: \(admitted) (503: \(admissionsUnanswered)); their seats in db2: \(seatsInStandby)")
+        let seatsAfter = Int(try topology.sql("db2", "SELECT count(*) FROM seats")) ?? -1
+        print("  admissions answered valid: \(admitted) (503: \(admissionsUnanswered)); their seats in db2: \(seatsInStandby); "
+              + "all seats: \(seatsBefore) in db1 just before the stop, \(seatsAfter) in db2 at the end")
+        #expect(seatsAfter >= seatsBefore)
         #expect(seatsInStandby >= admitted && seatsInStandby <= admitted + admissionsUnanswered)
 
         // A full limit stays full; a burst of first checks on users=5 admits exactly 5.

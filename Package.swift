@@ -18,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The console's HTML templates (escaping by default); no dependency of its own.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -49,6 +51,7 @@ let package = Package(
             dependencies: [
                 "LicenseCore", "LicenseSigning", "LicenseCrypto",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ]),
         .target(name: "LicenseStore", dependencies: ["LicenseService", "LicenseCore", "LicenseSigning", "Postgres"]),
         .executableTarget(

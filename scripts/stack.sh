@@ -56,7 +56,8 @@ pg_stop() {
 pool_command() {
     pool=("$BIN/license-server" --socket "$run/fcgi.sock" --socket-group www-data
         --database "$database user=license_server" --issuers "$run/issuers" --secret "$run/secret"
-        --lease "$LEASE" --log-level "${LOG_LEVEL:-info}" --answer-keys "$run/answer-keys")
+        --lease "$LEASE" --log-level "${LOG_LEVEL:-info}" --answer-keys "$run/answer-keys"
+        --console-database "$database user=reporter")
     if [ -n "${INSTANCE_LEASE:-}" ]; then pool+=(--instance-lease "$INSTANCE_LEASE"); fi
     if [ -n "${WORKERS:-}" ]; then pool+=(--workers "$WORKERS"); fi
 }
@@ -109,6 +110,7 @@ nginx_adopt() {
     local adopted
     adopted=$(sed -e "s|/run/license-server/fcgi.sock|@POOL_SOCKET@|g" \
         -e "s|/etc/license-server/tls/|$run/tls/|g" \
+        -e "s|/etc/license-server/console.htpasswd|$run/console.htpasswd|g" \
         -e "s|/etc/nginx/license-server/|$run/nginx/|g" \
         -e "s|listen 443 |listen 127.0.0.1:$HTTPS_PORT |; s|listen \[::\]:443 |listen [::1]:$HTTPS_PORT |" \
         -e "s|listen 80;|listen 127.0.0.1:$HTTP_PORT;|; s|listen \[::\]:80;|listen [::1]:$HTTP_PORT;|" \
@@ -117,7 +119,7 @@ nginx_adopt() {
         -e "s|https://\$server_name\$request_uri|https://\$server_name:$HTTPS_PORT\$request_uri|" \
         -e "s|rate=50r/s|rate=${RATE}r/s|; s|burst=200 |burst=$((RATE * 4)) |" \
         -e "s|/var/log/nginx/|$run/log/nginx-|g" "$@")
-    local left production='/run/license-server/|/etc/license-server/tls/|/etc/nginx/license-server/|listen (\[::\]:)?(443|80)[ ;]|/var/log/nginx/|https://\$server_name\$request_uri'
+    local left production='/run/license-server/|/etc/license-server/tls/|/etc/license-server/console.htpasswd|/etc/nginx/license-server/|listen (\[::\]:)?(443|80)[ ;]|/var/log/nginx/|https://\$server_name\$request_uri'
     # The shipped rate and metrics port are also the defaults of RATE and METRICS_PORT, which
     # then stay as they are.
     [ "$RATE" != 50 ] && production+='|rate=50r/s|burst=200 '
@@ -170,6 +172,22 @@ shared_config() {
         { print }' "$NGINX_FILES/license-pools.conf"
 }
 
+# The console's server block (nginx/license-console.conf) as console.localhost, and its password
+# file: user "console", a random password kept in console-password (for the tests and make run).
+console_config() {
+    nginx_adopt "$NGINX_FILES/license-console.conf" | sed -e "s|console\.example\.com|console.localhost|g" \
+        >"$run/nginx/conf.d/console.localhost.conf"
+    ln -sf localhost.pem "$run/tls/console.localhost.pem"
+    ln -sf localhost.key "$run/tls/console.localhost.key"
+    if [ ! -f "$run/console-password" ]; then
+        (umask 077 && head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$run/console-password")
+    fi
+    printf 'console:%s\n' "$(openssl passwd -apr1 -in "$run/console-password")" >"$run/console.htpasswd"
+    chmod 0640 "$run/console.htpasswd"
+    [ "$(id -u)" -eq 0 ] && chgrp www-data "$run/console.htpasswd"
+    return 0
+}
+
 nginx_config() {
     rm -rf "$run/nginx/conf.d"
     mkdir -p "$run/nginx/conf.d"
@@ -194,6 +212,7 @@ nginx_config() {
     ln -sf localhost.pem "$run/tls/default.pem"
     ln -sf localhost.key "$run/tls/default.key"
     web_page_config >"$run/nginx/conf.d/app.localhost.conf"
+    console_config
     local user_line=""
     [ "$(id -u)" -eq 0 ] && user_line="user www-data;"
     cat >"$run/nginx/nginx.conf" <<NGINX
@@ -264,7 +283,7 @@ start() {
 tls_certificate() {
     if [ ! -f "$run/tls/localhost.pem" ]; then
         mkdir -p "$run/tls"
-        local names="DNS:localhost,DNS:app.localhost,IP:127.0.0.1,IP:::1"
+        local names="DNS:localhost,DNS:app.localhost,DNS:console.localhost,IP:127.0.0.1,IP:::1"
         for pair in $REALMS; do
             case "${pair%%=*}" in localhost|127.0.0.1) ;; *) names+=",DNS:${pair%%=*}" ;; esac
         done
@@ -278,13 +297,26 @@ nginx_start() {
     mkdir -p "$run/log"
     tls_certificate
     nginx_config
-    nginx -c "$run/nginx/nginx.conf" -p "$run/nginx" -g "daemon on;" 2>>"$run/log/nginx-error.log"
+    if ! nginx -c "$run/nginx/nginx.conf" -p "$run/nginx" -g "daemon on;" 2>>"$run/log/nginx-error.log"; then
+        echo "stack.sh: nginx did not start:" >&2
+        tail -n 3 "$run/log/nginx-error.log" >&2
+        return 1
+    fi
 }
 
 nginx_stop() {
     if [ -f "$run/nginx/nginx.pid" ]; then
+        local pid
+        pid=$(cat "$run/nginx/nginx.pid" 2>/dev/null || true)
         nginx -c "$run/nginx/nginx.conf" -p "$run/nginx" -s quit 2>/dev/null || true
         for _ in $(seq 50); do [ -f "$run/nginx/nginx.pid" ] || break; sleep 0.1; done
+        # Connections that do not end within 5 s: stop at once, so that the ports are free.
+        if [ -f "$run/nginx/nginx.pid" ] && [ -n "$pid" ]; then
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL "$pid" 2>/dev/null || true
+            rm -f "$run/nginx/nginx.pid"
+        fi
     fi
 }
 

@@ -22,7 +22,7 @@
 # routes it already; names start with "lt" and a tag from DIR, so two runs never meet and `down`
 # finds what a crashed run left. Settings: HTTPS_PORT (nginx, 8643), BIN (the built binaries),
 # WORKERS (per pool, 4), LOG_LEVEL (info).
-set -euo pipefail
+set -Eeuo pipefail
 trap 'echo "topology.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 
 here="$(cd "$(dirname "$0")/.." && pwd)"

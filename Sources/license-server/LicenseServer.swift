@@ -13,7 +13,7 @@ struct LicenseServer: ParsableCommand {
         commandName: "license-server",
         abstract: "The FastCGI worker pool that answers license checks behind nginx.",
         discussion: """
-            Every option can also be given in the environment: LICENSE_SOCKET, LICENSE_ALLOW, LICENSE_DATABASE, LICENSE_ISSUERS, \
+            Every option can also be given in the environment: LICENSE_SOCKET, LICENSE_ALLOW, LICENSE_DATABASE, LICENSE_CONSOLE_DATABASE, LICENSE_ISSUERS, \
             LICENSE_WORKERS, LICENSE_LEASE, LICENSE_INSTANCE_LEASE, LICENSE_SYSTEM_ID, LICENSE_SECRET_FILE, LICENSE_SOCKET_GROUP, \
             LICENSE_LOG_LEVEL, LICENSE_USAGE_INTERVAL, LICENSE_ANSWER_KEYS. Stops on SIGTERM or SIGINT after the requests in flight; SIGUSR1 writes the usage \
             counts now.
@@ -49,6 +49,11 @@ struct LicenseServer: ParsableCommand {
     @Option(help: ArgumentHelp("libpq connection string of the database (several hosts: host=pg1,pg2 target_session_attrs=read-write).",
                                valueName: "CONNINFO"))
     var database: String?
+
+    @Option(name: .customLong("console-database"),
+            help: ArgumentHelp("libpq connection string for the console (SPEC §12), as a member of license_reporter; without it, no console.",
+                               valueName: "CONNINFO"))
+    var consoleDatabase: String?
 
     @Option(help: ArgumentHelp("Trusted issuers: NAME.pem files (the default realm) and/or one folder per realm.", valueName: "DIR"))
     var issuers: String?
@@ -179,7 +184,7 @@ struct LicenseServer: ParsableCommand {
         // The pool owns the listener: it closes it once its workers have stopped accepting.
         let listener = try activated ?? FastCGIListener(address: socket ?? "", group: group)
         let pool = WorkerPool(count: workerCount, listener: listener, settings: settings, shared: shared, conninfo: database,
-                              logger: logger)
+                              consoleConninfo: setting(consoleDatabase, "LICENSE_CONSOLE_DATABASE"), logger: logger)
         pool.start()
         let recorder = UsageRecorder(counters: shared.usage, conninfo: database, leaseSeconds: leaseSeconds,
                                      instanceLeaseSeconds: instanceLeaseSeconds,

@@ -14,6 +14,8 @@ final class WorkerPool: Sendable {
     private let settings: CheckSettings
     private let shared: SharedCheckState
     private let conninfo: String
+    /// The console's connection string (`--console-database`), or nil: no console.
+    private let consoleConninfo: String?
     private let logger: Logger
     private let running = DispatchGroup()
     /// Set before the listener is shut down, so that a worker tells a stop from a failure.
@@ -25,12 +27,13 @@ final class WorkerPool: Sendable {
     static let acceptBackoff = (first: 10, longest: 1000)
 
     init(count: Int, listener: FastCGIListener, settings: CheckSettings, shared: SharedCheckState, conninfo: String,
-         logger: Logger) {
+         consoleConninfo: String?, logger: Logger) {
         self.count = count
         self.listener = listener
         self.settings = settings
         self.shared = shared
         self.conninfo = conninfo
+        self.consoleConninfo = consoleConninfo
         self.logger = logger
     }
 
@@ -68,7 +71,8 @@ final class WorkerPool: Sendable {
         return true
     }
 
-    /// One worker thread's state: its request and its database connection.
+    /// One worker thread's state: its request and its database connections (the console's is
+    /// made at its first page).
     private struct Worker {
         let index: Int
         let pool: WorkerPool
@@ -82,9 +86,10 @@ final class WorkerPool: Sendable {
                 return
             }
             var router: Router?
+            let console = pool.consoleConninfo.map { ConsoleStore(conninfo: $0) }
             var backoff = WorkerPool.acceptBackoff.first
             while acceptNext(request, backoff: &backoff) {
-                serve(request, router: &router)
+                serve(request, router: &router, console: console)
             }
         }
 
@@ -116,18 +121,18 @@ final class WorkerPool: Sendable {
         }
 
         /// Answers the accepted request; connects to the database first when not connected.
-        private func serve(_ request: FastCGIRequest, router: inout Router?) {
+        private func serve(_ request: FastCGIRequest, router: inout Router?, console: ConsoleStore?) {
             let started = DispatchTime.now()
             let metrics = pool.shared.metrics
             metrics.workerBusy(true)
             defer { metrics.workerBusy(false) }
-            if router == nil { router = connect() }
+            if router == nil { router = connect(console: console) }
             let serviceRequest = read(request)
             let response: ServiceResponse
             if let serviceRequest {
                 // Without a connection (tried again at the next request) the same routes answer
                 // over a store that is unreachable: 503s counted as such, /metrics still served.
-                response = (router ?? unreachableRoutes).respond(to: serviceRequest)
+                response = (router ?? unreachableRoutes(console: console)).respond(to: serviceRequest)
             } else {
                 response = .text(413, "request body too large")
             }
@@ -146,16 +151,16 @@ final class WorkerPool: Sendable {
         }
 
         /// The routes of a worker with no database connection.
-        private var unreachableRoutes: Router {
+        private func unreachableRoutes(console: ConsoleStore?) -> Router {
             Router.licenseRoutes(settings: pool.settings, shared: pool.shared,
-                                 store: UnreachableStore(reason: "no connection to the database"))
+                                 store: UnreachableStore(reason: "no connection to the database"), console: console)
         }
 
         /// The routes over a store with its own connection, or nil while the database is down.
-        private func connect() -> Router? {
+        private func connect(console: ConsoleStore?) -> Router? {
             do {
                 let store = try SeatStore(conninfo: pool.conninfo)
-                return Router.licenseRoutes(settings: pool.settings, shared: pool.shared, store: store)
+                return Router.licenseRoutes(settings: pool.settings, shared: pool.shared, store: store, console: console)
             } catch {
                 pool.logger.error("database unavailable", metadata: ["worker": "\(index)", "error": "\(error)"])
                 // The request then fails over UnreachableStore, which counts the error once.
@@ -175,7 +180,8 @@ final class WorkerPool: Sendable {
                 query: request.parameter("QUERY_STRING") ?? "", contentType: request.parameter("CONTENT_TYPE"),
                 accept: request.parameter("HTTP_ACCEPT"), origin: request.parameter("HTTP_ORIGIN"),
                 corsRequestMethod: request.parameter("HTTP_ACCESS_CONTROL_REQUEST_METHOD"), realm: realm,
-                exposesMetrics: request.parameter("LICENSE_METRICS") == "1", body: body)
+                exposesMetrics: request.parameter("LICENSE_METRICS") == "1", servesConsole: request.parameter("LICENSE_CONSOLE") == "1",
+                body: body)
         }
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
+import Synchronization
 import TestSupport
 
 /// `scripts/topology.sh`: db1 (primary), db2 (synchronous standby), app1 and app2 (a pool each,
 /// over TCP) in network namespaces of their own; nginx in this one, upstream of both pools.
 final class Topology: @unchecked Sendable {
+    private static let started = Atomic<Int>(0)
     /// Immutable after start, hence `@unchecked Sendable`.
     let directory: String
     let httpsPort: Int
@@ -19,7 +21,9 @@ final class Topology: @unchecked Sendable {
     init() throws {
         packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
-        httpsPort = 20_000 + Int(getpid() % 2000) * 10 + 5
+        // Ports of their own for each topology of this run (three each), so that one never waits
+        // for the ports of the one before it.
+        httpsPort = 20_000 + Int(getpid() % 2000) * 10 + 5 + 3 * Topology.started.add(1, ordering: .relaxed).oldValue
         // Under the folder `make test` made for this run, which stops what a crashed run left.
         let parent = ProcessInfo.processInfo.environment["LICENSE_TEST_STACKS"] ?? "/tmp"
         var template = Array((parent + "/license-topology-XXXXXX").utf8CString)

@@ -16,12 +16,15 @@ public struct Router {
         /// Whether the route exists for this request at all (else 404): `/metrics` only where
         /// nginx passes `LICENSE_METRICS 1`.
         public let isServed: (ServiceRequest) -> Bool
+        /// Whether the route answers every path under `path` (which then ends with `/`).
+        public let coversSubpaths: Bool
         public let handle: (ServiceRequest) -> ServiceResponse
 
-        public init(_ path: String, methods: [String], allowsCrossOrigin: Bool = false,
+        public init(_ path: String, methods: [String], allowsCrossOrigin: Bool = false, coversSubpaths: Bool = false,
                     isServed: @escaping (ServiceRequest) -> Bool = { _ in true },
                     handle: @escaping (ServiceRequest) -> ServiceResponse) {
             self.path = path
+            self.coversSubpaths = coversSubpaths
             self.methods = methods
             self.allowsCrossOrigin = allowsCrossOrigin
             self.isServed = isServed
@@ -30,14 +33,17 @@ public struct Router {
     }
 
     private let routes: [String: Route]
+    private let subpathRoutes: [Route]
 
     public init(_ routes: [Route]) {
-        self.routes = Dictionary(routes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        self.routes = Dictionary(routes.filter { !$0.coversSubpaths }.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        subpathRoutes = routes.filter(\.coversSubpaths)
     }
 
     /// The answer to `request`; never throws.
     public func respond(to request: ServiceRequest) -> ServiceResponse {
-        guard let route = routes[request.path], route.isServed(request) else { return .text(404, "not found") }
+        let found = routes[request.path] ?? subpathRoutes.first { request.path.hasPrefix($0.path) }
+        guard let route = found, route.isServed(request) else { return .text(404, "not found") }
         guard route.allowsCrossOrigin else {
             return route.methods.contains(request.method) ? route.handle(request) : Self.wrongMethod(route)
         }

@@ -13,11 +13,13 @@ public struct ServiceRequest: Sendable {
     public var realm: String
     /// Whether nginx passed `LICENSE_METRICS 1`: only its metrics server block does (SPEC §9).
     public var exposesMetrics: Bool
+    /// Whether nginx passed `LICENSE_CONSOLE 1`: only the console's server block does (SPEC §12).
+    public var servesConsole: Bool
     public var body: [UInt8]
 
     public init(method: String, path: String, query: String = "", contentType: String? = nil, accept: String? = nil,
                 origin: String? = nil, corsRequestMethod: String? = nil, realm: String = RealmIssuers.defaultRealm,
-                exposesMetrics: Bool = false, body: [UInt8] = []) {
+                exposesMetrics: Bool = false, servesConsole: Bool = false, body: [UInt8] = []) {
         self.method = method
         self.path = path
         self.query = query
@@ -27,6 +29,7 @@ public struct ServiceRequest: Sendable {
         self.corsRequestMethod = corsRequestMethod
         self.realm = realm
         self.exposesMetrics = exposesMetrics
+        self.servesConsole = servesConsole
         self.body = body
     }
 }

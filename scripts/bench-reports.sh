@@ -24,7 +24,16 @@ psql() { runuser -u postgres -- "$pg_bin/psql" -h "$PWD/$run/pg" -p "$PG_PORT" -
 echo "loading 100 000 licenses, 1 000 000 seats, 10 000 000 seat-days (about a minute)…"
 psql -f sql/reports/bench-data.sql
 
+# What the pools' roll-up does each hour (and at start): every scope, which also fills the
+# console's usage_now and license_fullness (sql/010).
+started=$(date +%s.%N)
+psql -c "SELECT record_usage()" >/dev/null
+finished=$(date +%s.%N)
+awk -v a="$started" -v b="$finished" 'BEGIN { printf "record_usage(), every scope of 100 000 licenses and 1 000 000 seats: %.1f s\n", b - a }'
+
 queries=(
+    "console: the 50 fullest of all|SELECT * FROM report_licenses_fullest ORDER BY percent_used DESC NULLS LAST, realm, license_id, issuer, product LIMIT 51"
+    "console: a licensee's licenses|SELECT * FROM report_licenses_fullest WHERE license_id = 'Acme' OR licensee ILIKE '%Licensee 4242%' ORDER BY percent_used DESC NULLS LAST, realm, license_id, issuer, product LIMIT 51"
     "usage now, one license|SELECT * FROM report_usage_now WHERE realm = 'bench' AND license_id = 'L4242'"
     "usage now, the 20 fullest of all|SELECT * FROM report_usage_now ORDER BY percent_used DESC NULLS LAST LIMIT 20"
     "usage by day, one license, 400 days|SELECT * FROM report_usage_by_day WHERE realm = 'bench' AND license_id = 'L4242' AND day > current_date - 400"
@@ -49,6 +58,26 @@ for entry in "${queries[@]}"; do
     scans=$(grep -Eo 'Seq Scan on (seats|usage_days)[a-z_]*' <<<"$plan" | sort -u | tr '\n' ' ' || true)
     printf '%-42s %10s %8s  %s\n' "$name" "$ms" "$rows" "${scans:-none}"
     json+=$(printf '{"report": "%s", "milliseconds": %s, "rows": %s, "whole_table_reads": "%s"},' "$name" "$ms" "$rows" "${scans% }")
+done
+# The console's pages as a browser gets them: through nginx over TLS with basic auth, from the
+# pool (started now that the data is loaded), each the median of 21 loads after one to warm up.
+scripts/stack.sh pool-start "$run" >/dev/null
+sleep 5
+password=$(cat "$run/console-password")
+page_ms() {
+    local path=$1
+    for _ in $(seq 22); do
+        curl -s -o /dev/null -w '%{time_total}\n' --cacert "$run/tls/localhost.pem" -u "console:$password" \
+            --resolve "console.localhost:$HTTPS_PORT:127.0.0.1" "https://console.localhost:$HTTPS_PORT$path"
+    done | tail -n 21 | sort -n | awk '{ times[NR] = $1 } END { printf "%.1f", times[11] * 1000 }'
+}
+for entry in "console page: licenses, the fullest first|/console/" "console page: search by licensee|/console/?q=Licensee+4242" \
+             "console page: one license|/console/license/bench/L4242" "console page: expiring|/console/expiring" \
+             "console page: denials|/console/denials"; do
+    name=${entry%%|*}
+    ms=$(page_ms "${entry#*|}")
+    printf '%-42s %10s %8s  %s\n' "$name" "$ms" "-" "(median of 21, through nginx and the pool)"
+    json+=$(printf '{"report": "%s", "milliseconds": %s, "rows": null, "whole_table_reads": "page"},' "$name" "$ms")
 done
 echo "${json%,}]" >.run/bench/reports.json
 echo "(written to .run/bench/reports.json; plans: EXPLAIN (ANALYZE) the queries above in $run)"

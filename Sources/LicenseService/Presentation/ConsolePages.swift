@@ -48,7 +48,8 @@ public struct ConsolePages: Sendable {
         main { padding: 1em 1.5em 2em; }
         h1 { font-size: 1.4em; margin: 0.3em 0 0.8em; } h2 { font-size: 1.15em; margin-top: 1.5em; } h3 { font-size: 1em; margin: 1.2em 0 0.4em; }
         table { border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
-        th, td { padding: 0.35em 0.7em; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+        th, td { padding: 0.35em 0.7em; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; white-space: nowrap; }
+        td.licensee { white-space: normal; }
         th { font-weight: 600; background: #eef1f4; } td.number { text-align: right; font-variant-numeric: tabular-nums; }
         tbody.license:nth-of-type(even) { background: #fafbfc; }
         .bar { vertical-align: middle; } .bar .track { fill: #e4e8ec; } .bar .fill { fill: var(--accent); } .bar.full .fill { fill: var(--full); }

@@ -52,6 +52,10 @@ web client's example page, its answers verified with $run/answer-keys/default.pe
 
   https://app.localhost:${HTTPS_PORT:-8443}/example.html?server=$(url_encoded "https://localhost:${HTTPS_PORT:-8443}")&revision=1.2&key=$(url_encoded "$web_key")&answerKey=$(url_encoded "$(cat "$run/answer-keys/default.pem")")
 
+The console (user console, password in $run/console-password):
+
+  https://console.localhost:${HTTPS_PORT:-8443}/console/
+
 Ctrl-C stops everything.
 TEXT
 

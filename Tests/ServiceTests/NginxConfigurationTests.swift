@@ -9,7 +9,7 @@ struct NginxConfigurationTests {
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    @Test("Debian's nginx.conf with license-server.conf and two domains passes nginx -t")
+    @Test("Debian's nginx.conf with license-server.conf, two domains and the console passes nginx -t")
     func adoptedAsIs() throws {
         let folder = try TemporaryDirectory()
         let etc = folder.file("etc-nginx")
@@ -25,6 +25,7 @@ struct NginxConfigurationTests {
             var text = try String(contentsOfFile: packageRoot + "/nginx/" + name, encoding: .utf8)
             text = text.replacingOccurrences(of: "/etc/nginx/", with: etc + "/")
                 .replacingOccurrences(of: "/etc/license-server/tls/", with: folder.file("tls/"))
+                .replacingOccurrences(of: "/etc/license-server/console.htpasswd", with: folder.file("console.htpasswd"))
             if let domain { text = text.replacingOccurrences(of: "licenses.example.com", with: domain) }
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         }
@@ -37,7 +38,9 @@ struct NginxConfigurationTests {
         try adopt("license_fastcgi_params", to: etc + "/license-server/license_fastcgi_params")
         try adopt("licenses.example.com.conf", to: etc + "/conf.d/licenses.example.com.conf")
         try adopt("licenses.example.com.conf", to: etc + "/conf.d/licenses.example.org.conf", domain: "licenses.example.org")
-        for name in ["default", "licenses.example.com", "licenses.example.org", "a.example.com"] {
+        try adopt("license-console.conf", to: etc + "/conf.d/console.conf")
+        try "console:$apr1$x$y\n".write(toFile: folder.file("console.htpasswd"), atomically: true, encoding: .utf8)
+        for name in ["default", "licenses.example.com", "licenses.example.org", "a.example.com", "console.example.com"] {
             let made = try Command.run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                                                    "-nodes", "-days", "1", "-subj", "/CN=\(name)",
                                                    "-keyout", folder.file("tls/\(name).key"), "-out", folder.file("tls/\(name).pem")])

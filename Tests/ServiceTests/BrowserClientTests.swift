@@ -89,31 +89,11 @@ extension ServiceTests {
         let signingKey = try String(contentsOfFile: answerKey, encoding: .utf8)
         try #require(try stack.stack("pool-stop").status == 0)
         defer { _ = try? stack.stack("pool-start") }
-        // A port of this machine's that nothing listens on: bound, never listened, closed at the end.
-        let closedPort = try unusedLoopbackPort()
+        // A port of this machine's that nothing listens on.
         let answers = try loadInBrowser([
             PageLoad(server: "https://localhost:\(stack.httpsPort)", keyLine: key, answerKey: signingKey),
-            PageLoad(server: "https://localhost:\(closedPort.port)", keyLine: key, answerKey: signingKey),
+            PageLoad(server: "https://localhost:\(try closedPort())", keyLine: key, answerKey: signingKey),
         ], screenshots: artifacts + "/browser-client-stopped")
-        closedPort.close()
         #expect(answers.map(\.answer) == ["skipped", "skipped"], "\(answers)")
-    }
-
-    /// A TCP port on loopback that is bound (so no one else takes it) but not listening: a
-    /// connection to it is refused.
-    func unusedLoopbackPort() throws -> (port: Int, close: () -> Void) {
-        let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(socketDescriptor >= 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                bind(socketDescriptor, address, length) == 0 && getsockname(socketDescriptor, address, &length) == 0
-            }
-        }
-        try #require(bound)
-        return (Int(UInt16(bigEndian: address.sin_port)), { _ = Glibc.close(socketDescriptor) })
     }
 }

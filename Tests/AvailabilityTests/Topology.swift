@@ -22,8 +22,8 @@ final class Topology: @unchecked Sendable {
         packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
         // Ports of their own for each topology of this run (three each), so that one never waits
-        // for the ports of the one before it.
-        httpsPort = 20_000 + Int(getpid() % 2000) * 10 + 5 + 3 * Topology.started.add(1, ordering: .relaxed).oldValue
+        // for the ports of the one before it; below the 20 000s, where the other suites' stacks are.
+        httpsPort = 10_000 + Int(getpid() % 600) * 15 + 3 * Topology.started.add(1, ordering: .relaxed).oldValue
         // Under the folder `make test` made for this run, which stops what a crashed run left.
         let parent = ProcessInfo.processInfo.environment["LICENSE_TEST_STACKS"] ?? "/tmp"
         var template = Array((parent + "/license-topology-XXXXXX").utf8CString)

@@ -36,6 +36,30 @@ def browser(profile, window):
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
+def load(driver, url, arguments):
+    """Loads `url` and waits for it; its result text and the console's messages meanwhile."""
+    driver.get(url)
+    text = None
+    try:
+        if arguments.result:
+            WebDriverWait(driver, arguments.timeout).until(
+                lambda d: d.find_element(By.CSS_SELECTOR, arguments.result).get_attribute("data-done"))
+            text = driver.find_element(By.CSS_SELECTOR, arguments.result).text
+        else:
+            WebDriverWait(driver, arguments.timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    except (TimeoutException, WebDriverException) as error:
+        text = f"(no result: {type(error).__name__})"
+    return text, [entry["message"] for entry in driver.get_log("browser")]
+
+
+def network_changed(driver, console):
+    """Whether the load (or a fetch of the page) failed because the network changed."""
+    if any("ERR_NETWORK_CHANGED" in message for message in console):
+        return True
+    return driver.execute_script("return document.body !== null && document.body.classList.contains('neterror')"
+                                 " && document.body.textContent.includes('ERR_NETWORK_CHANGED')")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--result", help="CSS selector of the element with the page's result")
@@ -56,23 +80,17 @@ def main():
                 driver.execute_cdp_cmd("Network.enable", {})
                 driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": headers})
             for number, url in enumerate(arguments.urls, start=1):
-                driver.get(url)
-                text = None
-                try:
-                    if arguments.result:
-                        WebDriverWait(driver, arguments.timeout).until(
-                            lambda d: d.find_element(By.CSS_SELECTOR, arguments.result).get_attribute("data-done"))
-                        text = driver.find_element(By.CSS_SELECTOR, arguments.result).text
-                    else:
-                        WebDriverWait(driver, arguments.timeout).until(
-                            lambda d: d.execute_script("return document.readyState") == "complete")
-                except (TimeoutException, WebDriverException) as error:
-                    text = f"(no result: {type(error).__name__})"
+                # Chromium abandons a load when this machine's network changes (other tests make and
+                # remove network namespaces and links): such a load is made again, up to 5 times.
+                for attempt in range(5):
+                    text, console = load(driver, url, arguments)
+                    if not network_changed(driver, console):
+                        break
+                    print(f"{url}: the network changed during the load; loading again", file=sys.stderr)
                 evaluated = driver.execute_script(arguments.eval) if arguments.eval else None
                 if arguments.screenshots:
                     os.makedirs(arguments.screenshots, exist_ok=True)
                     driver.save_screenshot(os.path.join(arguments.screenshots, f"page-{number}.png"))
-                console = [entry["message"] for entry in driver.get_log("browser")]
                 print(json.dumps({"url": url, "title": driver.title, "result": text, "eval": evaluated, "console": console}),
                       flush=True)
         finally:

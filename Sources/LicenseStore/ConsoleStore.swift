@@ -39,25 +39,32 @@ public final class ConsoleStore: ConsoleReading {
     public func licenses(search: String?, offset: Int, limit: Int) throws -> ConsoleLicenses {
         let readAt = try readAt()
         // One row more than shown says whether there is a next page.
-        var sql = """
+        let select = """
             SELECT realm, issuer, product, license_id, licensee, to_char(valid_until, 'YYYY-MM-DD') AS valid_until,
-                   percent_used::float8 AS percent_used, to_char(counted_at, '\(Self.timestampFormat)') AS counted_at
+                   percent_used::float8 AS percent, to_char(counted_at, '\(Self.timestampFormat)') AS counted_at
             FROM report_licenses_fullest
             """
-        var parameters: [String?] = [String(limit + 1), String(offset)]
+        // The view's own columns (an output alias of the same name would hide the index's order).
+        let order = " ORDER BY percent_used DESC NULLS LAST, realm, license_id, issuer, product LIMIT $1 OFFSET $2"
+        let page: [String?] = [String(limit + 1), String(offset)]
+        var rows: PostgresRows
         if let search, !search.isEmpty {
-            // A license id exactly, or a licensee in part (LIKE's wildcards in the search taken as text).
-            sql += " WHERE license_id = $3 OR licensee ILIKE '%' || replace(replace(replace($3, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
-            parameters.append(search)
+            // A license id exactly (an index); only when no license has that id, a licensee in part
+            // (which reads every license; LIKE's wildcards in the search are taken as text).
+            rows = try query(select + " WHERE license_id = $3" + order, page + [search])
+            if rows.rows.isEmpty {
+                let partOfLicensee = " WHERE licensee ILIKE '%' || replace(replace(replace($3, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
+                rows = try query(select + partOfLicensee + order, page + [search])
+            }
+        } else {
+            rows = try query(select + order, page)
         }
-        sql += " ORDER BY percent_used DESC NULLS LAST, realm, license_id, issuer, product LIMIT $1 OFFSET $2"
-        let rows = try query(sql, parameters)
         var licenses: [ConsoleLicense] = []
         for row in 0..<min(rows.rows.count, limit) {
             licenses.append(ConsoleLicense(
                 realm: try rows[row, "realm"] ?? "", issuer: try rows[row, "issuer"] ?? "", product: try rows[row, "product"] ?? "",
                 licenseID: try rows[row, "license_id"] ?? "", licensee: try rows[row, "licensee"],
-                validUntil: try rows[row, "valid_until"], percentUsed: try rows[row, "percent_used"].flatMap(Double.init),
+                validUntil: try rows[row, "valid_until"], percentUsed: try rows[row, "percent"].flatMap(Double.init),
                 scopes: []))
         }
         let countedAt = try (0..<min(rows.rows.count, limit)).compactMap { row in try rows[row, "counted_at"] }.min()

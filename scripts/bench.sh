@@ -86,7 +86,8 @@ run() {
     # Distinct tags: the measured admissions are users the warm-up did not make.
     wrk -t2 -c"$connections" -d"${warmup}s" -s scripts/bench/checks.lua "$url" -- "${args[@]}" "$tag-$name-$connections-w" >/dev/null
     local pid ticks_before ticks_after
-    pid=$(pool_pid)
+    # The process that answers: the pool, or for the fastcgi-c ceiling the C program.
+    if [ "$name" = fastcgi-c ]; then pid=$ceiling_pid; else pid=$(pool_pid); fi
     ticks_before=$(cpu_ticks "$pid")
     local pg_before nginx_before pg_after nginx_after
     pg_before=$(family_ticks "$(postmaster_pid)")
@@ -142,14 +143,22 @@ echo "  in process: $answer_signing" >&2
 
 echo "the database ceiling (pgbench, the pool's statements, $workers connections)…" >&2
 psql -f scripts/bench/pgbench-setup.sql
+# Each prints its transactions per second and PostgreSQL's CPU per transaction (µs): what the
+# same statements cost the database without the pool, for the pool's runs to be compared with.
 pgbench_run() {
-    PGOPTIONS="-c synchronous_commit=off -c statement_timeout=3s -c lock_timeout=2s" \
+    local before after output transactions
+    before=$(family_ticks "$(postmaster_pid)")
+    output=$(PGOPTIONS="-c synchronous_commit=off -c statement_timeout=3s -c lock_timeout=2s" \
         runuser -u postgres -- "$pg_bin/pgbench" -h "$PWD/$run/pg" -p "$PG_PORT" -n -M prepared -c "$workers" -j 2 \
-        -T "$duration" -f "$1" license 2>/dev/null | sed -n 's/^tps = \([0-9.]*\) .*/\1/p'
+        -T "$duration" -f "$1" license 2>/dev/null)
+    after=$(family_ticks "$(postmaster_pid)")
+    transactions=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$output")
+    awk -v tps="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$output")" -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$transactions" \
+        'BEGIN { printf "%s %.1f", tps, (n > 0 ? t / hz * 1e6 / n : 0) }'
 }
-pgbench_refresh=$(pgbench_run scripts/bench/pgbench-refresh.sql)
-pgbench_admit=$(pgbench_run scripts/bench/pgbench-admit.sql)
-echo "  pgbench refresh: $pgbench_refresh tps, admit: $pgbench_admit tps" >&2
+read -r pgbench_refresh pgbench_refresh_cpu_us <<<"$(pgbench_run scripts/bench/pgbench-refresh.sql)"
+read -r pgbench_admit pgbench_admit_cpu_us <<<"$(pgbench_run scripts/bench/pgbench-admit.sql)"
+echo "  pgbench refresh: $pgbench_refresh tps ($pgbench_refresh_cpu_us µs of PostgreSQL CPU each), admit: $pgbench_admit tps ($pgbench_admit_cpu_us µs)" >&2
 
 echo "scaling: refresh of 10 licenses, then with 100 000 licenses × 10 seats more…" >&2
 run scale-small /check "$HTTPS_PORT" refresh "$run/keys-10.txt" 64
@@ -167,6 +176,7 @@ seats=$(psql -At -c "SELECT count(*) FROM seats")
         "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
     printf '  "workers": %s, "seconds_per_run": %s, "seats_at_end": %s,\n' "$workers" "$duration" "$seats"
     printf '  "pgbench_tps": {"refresh": %s, "admit": %s},\n' "$pgbench_refresh" "$pgbench_admit"
+    printf '  "pgbench_postgres_cpu_us": {"refresh": %s, "admit": %s},\n' "$pgbench_refresh_cpu_us" "$pgbench_admit_cpu_us"
     printf '  "openssl_ed25519_signatures_per_second": %s,\n' "$openssl_signatures_per_second"
     printf '  "answer_signing": %s,\n' "$answer_signing"
     printf '  "runs": [\n    %s\n  ]\n}\n' "$(IFS=$'\n'; echo "${results[*]}" | paste -sd, - | sed 's/},{/},\n    {/g')"

@@ -67,10 +67,14 @@ sleep 1
 
 pool_pid() { cat "$run/license-server.pid"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# A process's CPU and that of its children that have ended (cutime, cstime): pgbench's backends
+# end with the run, and only their parent's counters still hold what they spent.
+cpu_ticks_with_ended_children() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
 # CPU ticks of a process and its children (PostgreSQL's backends, nginx's workers).
 family_ticks() {
     local total=0 child
-    for child in "$1" $(ps -o pid= --ppid "$1"); do total=$((total + $(cpu_ticks "$child" 2>/dev/null || echo 0))); done
+    total=$(cpu_ticks_with_ended_children "$1")
+    for child in $(ps -o pid= --ppid "$1"); do total=$((total + $(cpu_ticks "$child" 2>/dev/null || echo 0))); done
     echo "$total"
 }
 postmaster_pid() { head -n 1 "$run/pg/data/postmaster.pid"; }

@@ -14,8 +14,7 @@ final class Topology: @unchecked Sendable {
 
     /// Whether this machine can make the topology: root, with `ip` (network namespaces).
     static var isAvailable: Bool {
-        getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
-            || getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/sbin/ip")
+        getuid() == 0 && ["/usr/sbin/ip", "/sbin/ip"].contains { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     init() throws {

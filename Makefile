@@ -13,7 +13,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl prometheus systemd \
 	dpkg-dev help2man lintian debootstrap chromium chromium-driver python3-selenium fonts-dejavu-core libfcgi-bin iproute2
 
-.PHONY: all deps build release deb test run bench bench-reports fuzz clean
+.PHONY: all deps build release deb test run bench bench-reports soak fuzz clean
 
 all: build
 
@@ -48,9 +48,15 @@ run: build
 
 # The service's speed against its ceilings, then the reports' (never part of make test).
 bench: release
-	@scripts/install-packages.sh wrk jq
+	@scripts/install-packages.sh wrk jq strace linux-perf
 	@scripts/bench.sh
 	@scripts/bench-reports.sh
+
+# The mixed load at half the measured maximum for 30 minutes (SOAK_MINUTES): errors, memory,
+# p99 and the seats table's size over time (README "Performance"; never part of make test).
+soak: release
+	@scripts/install-packages.sh wrk jq
+	@scripts/soak.sh
 
 # The reports' speed on 100 000 licenses and 10 million seat-days (never part of make test).
 bench-reports: release

@@ -12,37 +12,17 @@ duration=${BENCH_SECONDS:-20}
 warmup=${BENCH_WARMUP:-5}
 workers=${BENCH_WORKERS:-16}
 export HTTPS_PORT=${BENCH_HTTPS_PORT:-8543} HTTP_PORT=${BENCH_HTTP_PORT:-8180} PG_PORT=${BENCH_PG_PORT:-55532} METRICS_PORT=${BENCH_METRICS_PORT:-9564}
-export WORKERS=$workers RATE=1000000 LOG_LEVEL=info LEASE=24h
-export BIN=${BIN:-$(swift build -c release --show-bin-path)}
-licensectl="$BIN/licensectl"
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 tag=$(date +%s)
+. scripts/bench/load-stack.sh
 
-# A fresh stack each time: the figures must not depend on what an earlier run left.
-scripts/stack.sh stop "$run" >/dev/null 2>&1 || true
-rm -rf "$run"
-mkdir -p "$run"
-scripts/stack.sh start "$run" >/dev/null
+start_load_stack
 ceiling_pid=""
 cleanup() {
     [ -n "$ceiling_pid" ] && kill "$ceiling_pid" 2>/dev/null || true
     scripts/stack.sh stop "$run" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-psql() { runuser -u postgres -- "$pg_bin/psql" -h "$PWD/$run/pg" -p "$PG_PORT" -d license -X -q -v ON_ERROR_STOP=1 "$@"; }
-
-echo "preparing keys…" >&2
-issue() { "$licensectl" issue --signing-key "$run/issuers/default.key" -- X-BENCH "$@"; }
-: >"$run/keys-1000.txt"
-for index in $(seq 1 1000); do issue "id=bench-$index" users=1000000000 >>"$run/keys-1000.txt"; done
-: >"$run/keys-10.txt"
-for index in $(seq 1 10); do issue "id=scale-$index" users=1000000000 >>"$run/keys-10.txt"; done
-forged=$(issue id=forged users=5 | sed 's/users=5/users=6/')
-expired=$(issue id=expired duration=01Jan2000-31Dec2000)
-for key in "$forged" "$expired"; do
-    printf '%s\n' "$key" >"$run/invalid-key.txt"
-    "$licensectl" code --key-file "$run/invalid-key.txt" --revision 7.1 --user-id bench-invalid-1 --domain localhost
-done >"$run/invalid-codes.txt"
+prepare_keys
 
 # The plumbing ceilings: nginx answering by itself, and a minimal C libfcgi program behind
 # the same nginx configuration, with as many threads as the pool has workers.
@@ -65,7 +45,6 @@ NGINX
 nginx -c "$PWD/$run/nginx/nginx.conf" -p "$PWD/$run/nginx" -s reload
 sleep 1
 
-pool_pid() { cat "$run/license-server.pid"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # A process's CPU and that of its children that have ended (cutime, cstime): pgbench's backends
 # end with the run, and only their parent's counters still hold what they spent.
@@ -79,25 +58,38 @@ family_ticks() {
 }
 postmaster_pid() { head -n 1 "$run/pg/data/postmaster.pid"; }
 nginx_pid() { cat "$run/nginx/nginx.pid"; }
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 ticks_per_second=$(getconf CLK_TCK)
 
 results=()
-# run NAME URL_PATH PORT MODE KEYS CONNECTIONS: a warm-up, then the measured run; appends a JSON object.
+# The statements PostgreSQL ran since the last reset, the most costly first: calls per check and
+# mean execution time (JSON), for the summary's profile of a check's database work.
+statements_per_check() {
+    psql -At -c "SELECT coalesce(json_agg(s), '[]') FROM (
+        SELECT round(calls::numeric / $1, 3) AS calls_per_check, round((total_exec_time / calls * 1000)::numeric, 1) AS mean_us,
+               left(regexp_replace(query, '\s+', ' ', 'g'), 80) AS statement
+        FROM pg_stat_statements WHERE calls > 0 AND query NOT LIKE '%pg_stat_statements%'
+        ORDER BY total_exec_time DESC LIMIT 6) AS s" | tr -d '\n'
+}
+
+# run NAME URL_PATH PORT MODE KEYS CONNECTIONS [USERS_PER_LICENSE]: a warm-up, then the measured
+# run; appends a JSON object.
 run() {
-    local name=$1 path=$2 port=$3 mode=$4 keys=$5 connections=$6
-    local url="https://localhost:$port$path" args=("$mode" "$keys" "$run/invalid-codes.txt")
+    local name=$1 path=$2 port=$3 mode=$4 keys=$5 connections=$6 users=${7:-10}
+    local url="https://localhost:$port$path"
     # Distinct tags: the measured admissions are users the warm-up did not make.
-    wrk -t2 -c"$connections" -d"${warmup}s" -s scripts/bench/checks.lua "$url" -- "${args[@]}" "$tag-$name-$connections-w" >/dev/null
+    wrk -t2 -c"$connections" -d"${warmup}s" -s scripts/bench/checks.lua "$url" -- "$mode" "$keys" "$run/invalid-codes.txt" \
+        "$tag-$name-$connections-w" "$users" 2 >/dev/null
     local pid ticks_before ticks_after
     # The process that answers: the pool, or for the fastcgi-c ceiling the C program.
     if [ "$name" = fastcgi-c ]; then pid=$ceiling_pid; else pid=$(pool_pid); fi
+    psql -At -c "SELECT pg_stat_statements_reset()" >/dev/null
     ticks_before=$(cpu_ticks "$pid")
     local pg_before nginx_before pg_after nginx_after
     pg_before=$(family_ticks "$(postmaster_pid)")
     nginx_before=$(family_ticks "$(nginx_pid)")
     local output
-    output=$(wrk -t2 -c"$connections" -d"${duration}s" -s scripts/bench/checks.lua "$url" -- "${args[@]}" "$tag-$name-$connections-m")
+    output=$(wrk -t2 -c"$connections" -d"${duration}s" -s scripts/bench/checks.lua "$url" -- "$mode" "$keys" "$run/invalid-codes.txt" \
+        "$tag-$name-$connections-m" "$users" 2)
     ticks_after=$(cpu_ticks "$pid")
     pg_after=$(family_ticks "$(postmaster_pid)")
     nginx_after=$(family_ticks "$(nginx_pid)")
@@ -109,7 +101,7 @@ run() {
     local cpu_ms_per_1000
     cpu_ms_per_1000=$(per_1000 $((ticks_after - ticks_before)))
     results+=("{\"name\": \"$name\", \"connections\": $connections, ${line#\{}")
-    results[-1]="${results[-1]%\}}, \"pool_rss_mib\": $(awk -v k="$(rss_kib "$pid")" 'BEGIN { printf "%.1f", k / 1024 }'), \"pool_cpu_ms_per_1000_checks\": $cpu_ms_per_1000, \"postgres_cpu_ms_per_1000_checks\": $(per_1000 $((pg_after - pg_before))), \"nginx_cpu_ms_per_1000_checks\": $(per_1000 $((nginx_after - nginx_before)))}"
+    results[-1]="${results[-1]%\}}, \"statements\": $(statements_per_check "$((requests > 0 ? requests : 1))"), \"pool_rss_mib\": $(awk -v k="$(rss_kib "$pid")" 'BEGIN { printf "%.1f", k / 1024 }'), \"pool_cpu_ms_per_1000_checks\": $cpu_ms_per_1000, \"postgres_cpu_ms_per_1000_checks\": $(per_1000 $((pg_after - pg_before))), \"nginx_cpu_ms_per_1000_checks\": $(per_1000 $((nginx_after - nginx_before)))}"
     echo "  $name @$connections: $line" >&2
 }
 
@@ -128,6 +120,67 @@ for connections in 16 64; do
     run mixed /check "$HTTPS_PORT" mixed "$run/keys-1000.txt" $connections
 done
 
+# Right after the service's runs, so that its admissions count the seats the pool's counted.
+echo "the database ceiling (pgbench, the pool's statements, $workers connections)…" >&2
+psql -f scripts/bench/pgbench-setup.sql
+# Each prints its transactions per second and PostgreSQL's CPU per transaction (µs): what the
+# same statements cost the database without the pool, for the pool's runs to be compared with.
+# The pool's session settings (SeatStore.sessionSettings), generic plans among them.
+pgbench_run() {
+    local before after output transactions
+    before=$(family_ticks "$(postmaster_pid)")
+    output=$(PGOPTIONS="-c synchronous_commit=off -c statement_timeout=3s -c lock_timeout=2s -c plan_cache_mode=force_generic_plan" \
+        runuser -u postgres -- "$pg_bin/pgbench" -h "$PWD/$run/pg" -p "$PG_PORT" -n -M prepared -c "$workers" -j 2 \
+        -T "$duration" "$@" license 2>/dev/null)
+    after=$(family_ticks "$(postmaster_pid)")
+    transactions=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$output")
+    awk -v tps="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$output")" -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$transactions" \
+        'BEGIN { printf "%s %.1f", tps, (n > 0 ? t / hz * 1e6 / n : 0) }'
+}
+read -r pgbench_refresh pgbench_refresh_cpu_us <<<"$(pgbench_run -f scripts/bench/pgbench-refresh.sql)"
+read -r pgbench_admit pgbench_admit_cpu_us <<<"$(pgbench_run -f scripts/bench/pgbench-admit.sql)"
+# The mixed check's database work in one run: 89 refreshes to 10 admissions (the 1 % invalid
+# checks reach no statement), the admissions on the licenses the pool's mixed run admitted to.
+read -r pgbench_mix pgbench_mix_cpu_us <<<"$(pgbench_run -f scripts/bench/pgbench-refresh.sql@89 -f scripts/bench/pgbench-admit.sql@10)"
+echo "  pgbench refresh: $pgbench_refresh tps ($pgbench_refresh_cpu_us µs of PostgreSQL CPU each), admit: $pgbench_admit tps ($pgbench_admit_cpu_us µs), the mix: $pgbench_mix tps ($pgbench_mix_cpu_us µs)" >&2
+
+
+# Where the pool's CPU goes in the mixed load at 64 connections: perf's samples by library (when
+# perf can sample here), and the system calls per check by strace (which slows the pool: its
+# counts, not its times, are the figure). Then the C program's system calls per request.
+echo "profile: mixed @64 under perf, then strace…" >&2
+profile_load() {
+    wrk -t2 -c64 -d"$1s" -s scripts/bench/checks.lua "https://localhost:$2/$3" -- mixed "$run/keys-1000.txt" \
+        "$run/invalid-codes.txt" "$tag-profile-$3-$RANDOM" >/dev/null
+}
+perf_libraries='[]'
+profile_load $((duration / 2 + 4)) "$HTTPS_PORT" check &
+load_pid=$!
+sleep 2
+if perf record -e cpu-clock -F 999 -p "$(pool_pid)" -o "$run/pool.perf" -- sleep $((duration / 2)) >/dev/null 2>&1; then
+    perf_libraries=$(perf report -i "$run/pool.perf" --sort dso --stdio -q 2>/dev/null \
+        | awk '$1 ~ /%$/ { sub("%", "", $1); printf "%s{\"share\": %s, \"library\": \"%s\"}", (n++ ? ", " : ""), $1, $2 } END { if (n) print "" }' \
+        | head -c 2000 | sed 's/^/[/; s/$/]/')
+    [ -n "$perf_libraries" ] && [ "$perf_libraries" != "[]" ] || perf_libraries='[]'
+fi
+wait "$load_pid"
+# syscalls_per_request PID PORT PATH: strace -c of PID over a mixed load; calls per accepted request.
+syscalls_per_request() {
+    profile_load $((duration / 2 + 4)) "$2" "$3" &
+    local load=$!
+    sleep 2
+    timeout -s INT $((duration / 2)) strace -f -c -U name,calls -p "$1" -o "$run/strace-$1.txt" 2>/dev/null || true
+    wait "$load"
+    awk '$1 ~ /^[a-z_0-9]+$/ && $1 != "total" && $2 ~ /^[0-9]+$/ && $2 > 0 { calls[$1] = $2 }
+         END { n = calls["accept"] + calls["accept4"]; first = 1; printf "{"
+               for (name in calls) { printf "%s\"%s\": %.2f", (first ? "" : ", "), name, (n > 0 ? calls[name] / n : 0); first = 0 }
+               print "}" }' "$run/strace-$1.txt"
+}
+pool_syscalls=$(syscalls_per_request "$(pool_pid)" "$HTTPS_PORT" check)
+ceiling_syscalls=$(syscalls_per_request "$ceiling_pid" $((HTTPS_PORT + 1)) fastcgi)
+echo "  perf: $perf_libraries" >&2
+echo "  system calls per check: pool $pool_syscalls; C program $ceiling_syscalls" >&2
+
 # What signing costs (SPEC §7: the default realm signs every answer): the same refresh run with
 # the realm's answer key taken away, and the cost of one Ed25519 signature by openssl alone.
 echo "signing: refresh with the default realm unsigned…" >&2
@@ -145,42 +198,38 @@ echo "  openssl: $openssl_signatures_per_second Ed25519 signatures per second" >
 answer_signing=$("$BIN/bench-answer-signing" 20000)
 echo "  in process: $answer_signing" >&2
 
-echo "the database ceiling (pgbench, the pool's statements, $workers connections)…" >&2
-psql -f scripts/bench/pgbench-setup.sql
-# Each prints its transactions per second and PostgreSQL's CPU per transaction (µs): what the
-# same statements cost the database without the pool, for the pool's runs to be compared with.
-pgbench_run() {
-    local before after output transactions
-    before=$(family_ticks "$(postmaster_pid)")
-    output=$(PGOPTIONS="-c synchronous_commit=off -c statement_timeout=3s -c lock_timeout=2s" \
-        runuser -u postgres -- "$pg_bin/pgbench" -h "$PWD/$run/pg" -p "$PG_PORT" -n -M prepared -c "$workers" -j 2 \
-        -T "$duration" -f "$1" license 2>/dev/null)
-    after=$(family_ticks "$(postmaster_pid)")
-    transactions=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$output")
-    awk -v tps="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$output")" -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$transactions" \
-        'BEGIN { printf "%s %.1f", tps, (n > 0 ? t / hz * 1e6 / n : 0) }'
-}
-read -r pgbench_refresh pgbench_refresh_cpu_us <<<"$(pgbench_run scripts/bench/pgbench-refresh.sql)"
-read -r pgbench_admit pgbench_admit_cpu_us <<<"$(pgbench_run scripts/bench/pgbench-admit.sql)"
-echo "  pgbench refresh: $pgbench_refresh tps ($pgbench_refresh_cpu_us µs of PostgreSQL CPU each), admit: $pgbench_admit tps ($pgbench_admit_cpu_us µs)" >&2
-
 echo "scaling: refresh of 10 licenses, then with 100 000 licenses × 10 seats more…" >&2
 run scale-small /check "$HTTPS_PORT" refresh "$run/keys-10.txt" 64
 psql -f scripts/bench/filler.sql
 # The measured run must not share the cores with the bulk load's aftermath (autovacuum).
-for _ in $(seq 1 60); do
-    [ "$(psql -At -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")" = 0 ] && break
-    sleep 1
-done
+wait_for_autovacuum() {
+    for _ in $(seq 1 120); do
+        [ "$(psql -At -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")" = 0 ] && break
+        sleep 1
+    done
+}
+wait_for_autovacuum
 run scale-1m-seats /check "$HTTPS_PORT" refresh "$run/keys-10.txt" 64
+
+# The realistic refresh: 1 000 seats on each of the 1 000 licenses, every check another seat
+# (scripts/bench/checks.lua's spread mode), against the 10 seats per license of "refresh".
+spread_users=${BENCH_SPREAD_USERS:-1000}
+echo "a realistic refresh: $((spread_users * 1000)) distinct seats…" >&2
+psql -v licenses=1000 -v users="$spread_users" -v secret="$(cat "$run/secret")" -f scripts/bench/spread-seats.sql
+wait_for_autovacuum
+run refresh-spread /check "$HTTPS_PORT" spread "$run/keys-1000.txt" 64 "$spread_users"
+run refresh-10k-seats /check "$HTTPS_PORT" refresh "$run/keys-1000.txt" 64
 seats=$(psql -At -c "SELECT count(*) FROM seats")
 
 {
     printf '{\n  "taken": "%s",\n  "machine": "%s, %s cores, %s",\n' "$(date -u +%FT%TZ)" "$(uname -m)" "$(nproc)" \
         "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
     printf '  "workers": %s, "seconds_per_run": %s, "seats_at_end": %s,\n' "$workers" "$duration" "$seats"
-    printf '  "pgbench_tps": {"refresh": %s, "admit": %s},\n' "$pgbench_refresh" "$pgbench_admit"
-    printf '  "pgbench_postgres_cpu_us": {"refresh": %s, "admit": %s},\n' "$pgbench_refresh_cpu_us" "$pgbench_admit_cpu_us"
+    printf '  "spread_seats": %s,\n' "$((spread_users * 1000))"
+    printf '  "pgbench_tps": {"refresh": %s, "admit": %s, "mix": %s},\n' "$pgbench_refresh" "$pgbench_admit" "$pgbench_mix"
+    printf '  "pgbench_postgres_cpu_us": {"refresh": %s, "admit": %s, "mix": %s},\n' "$pgbench_refresh_cpu_us" "$pgbench_admit_cpu_us" "$pgbench_mix_cpu_us"
+    printf '  "pool_perf_libraries": %s,\n' "$perf_libraries"
+    printf '  "syscalls_per_request": {"pool": %s, "fastcgi_c": %s},\n' "$pool_syscalls" "$ceiling_syscalls"
     printf '  "openssl_ed25519_signatures_per_second": %s,\n' "$openssl_signatures_per_second"
     printf '  "answer_signing": %s,\n' "$answer_signing"
     printf '  "runs": [\n    %s\n  ]\n}\n' "$(IFS=$'\n'; echo "${results[*]}" | paste -sd, - | sed 's/},{/},\n    {/g')"

@@ -14,7 +14,8 @@
 # RATE (requests per second and client address, 50), BIN (the folder of the built binaries),
 # NGINX_FILES (the nginx files to adopt, default nginx/ of this checkout), POOL_SOCKET (the
 # pool's socket nginx talks to, default DIR/fcgi.sock), POOLS (instead: several pools over TCP,
-# "HOST:PORT HOST:PORT", through nginx/license-pools.conf).
+# "HOST:PORT HOST:PORT", through nginx/license-pools.conf), PG_SETTINGS (more server settings,
+# "-c name=value …": make bench preloads pg_stat_statements).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -45,7 +46,7 @@ pg_start() {
         as_postgres "$pg_bin/initdb" -D "$run/pg/data" -U postgres -A trust --no-sync -E UTF8 >"$run/log/initdb.log"
     fi
     as_postgres "$pg_bin/pg_ctl" -D "$run/pg/data" -l "$run/pg/postgres.log" -w -t 30 \
-        -o "-c listen_addresses='' -c unix_socket_directories='$run/pg' -c port=$PG_PORT -c max_connections=200" start >/dev/null
+        -o "-c listen_addresses='' -c unix_socket_directories='$run/pg' -c port=$PG_PORT -c max_connections=200 ${PG_SETTINGS:-}" start >/dev/null
 }
 
 pg_stop() {

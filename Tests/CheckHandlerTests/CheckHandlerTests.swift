@@ -157,6 +157,10 @@ struct CheckHandlerTests {
         #expect(harness.request("/healthz").status == 503)
         harness.store.failure = nil
         #expect(harness.request("/healthz").body == "ok\n")
+        // The registrations that failed are due again: the first check after registers the key once.
+        #expect(harness.store.registrations.isEmpty)
+        #expect(harness.check(code) == "valid" && harness.check(code) == "valid")
+        #expect(harness.store.registrations.count == 1)
     }
 
     @Test("release: rules 1–3, then the seat is gone; a revoked key is refused")

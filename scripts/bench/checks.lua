@@ -1,8 +1,13 @@
 -- wrk script of make bench: POST /check with startup codes built here from key lines.
--- Arguments: MODE (refresh | admit | mixed) KEYS_FILE INVALID_FILE RUN_TAG [USERS_PER_LICENSE]
+-- Arguments: MODE (refresh | spread | admit | mixed) KEYS_FILE INVALID_FILE RUN_TAG [USERS_PER_LICENSE [THREADS [PAUSE_MS]]]
 --   refresh: the same USERS_PER_LICENSE (10) users per license, over and over (known seats);
+--   spread:  USERS_PER_LICENSE users per license ("bench-spread-LLLLLL-UUUUUU", seats that
+--            scripts/bench/spread-seats.sql made), each once before any is again, in an order
+--            that jumps across licenses and users (a real day's program starts);
 --   admit:   every request a user never seen (a new seat on a license with room);
 --   mixed:   89 % refresh, 10 % admit, 1 % invalid (a bad signature, an expired key).
+-- PAUSE_MS (make soak): each connection waits that long after an answer before its next request,
+-- so that C connections send about C * 1000 / (PAUSE_MS + latency) checks a second.
 -- Codes are base64url(KEY "\n" REVISION "\n" USER "\n" DOMAIN); the revision is chosen so that
 -- KEY "\n" REVISION "\n" is a multiple of 3 bytes long, and only the user's part is encoded per
 -- request.
@@ -35,7 +40,8 @@ function setup(thread)
   threads = threads + 1
 end
 
-local mode, prefixes, refresh_codes, invalid_codes, tag
+local mode, prefixes, refresh_codes, invalid_codes, tag, spread_users, spread_threads
+local spread_step = 0
 local counter = 0
 local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
 
@@ -51,7 +57,16 @@ function init(args)
     while (#key + #revision + 2) % 3 ~= 0 do revision = revision .. "0" end
     prefixes[index] = base64url(key .. "\n" .. revision .. "\n")
   end
+  spread_users = users
+  spread_threads = tonumber(args[6] or "2")
+  local pause = tonumber(args[7] or "0")
+  -- wrk pauses only when the script defines delay(); without a pause it must not.
+  if pause > 0 then delay = function() return pause end end
+  -- A run goes on about where the one before it stopped (2 500 steps a second per thread),
+  -- so that a warm-up does not check the measured run's seats first.
+  spread_step = (os.time() * 2500) % (#prefixes * math.max(users, 1))
   refresh_codes = {}
+  if mode == "spread" then users = 0 end
   for index = 1, #prefixes do
     for user = 1, users do
       refresh_codes[#refresh_codes + 1] = prefixes[index] .. base64url(string.format("bench-user-%06d-%02d\nlocalhost", index, user))
@@ -66,11 +81,25 @@ local function admit_code()
   return prefix .. base64url("new-" .. tag .. "-" .. counter .. "\nlocalhost")
 end
 
+-- The next seat of a walk over every (license, user) pair: the threads take turns at the steps
+-- n (thread t takes t, t + THREADS, …), and n * 7919 visits each of the 1000 × 1000 pairs once
+-- in each round, 7919 being prime to their number.
+local function spread_code()
+  local pairs = #prefixes * spread_users
+  local seat = ((spread_step * spread_threads + thread_id) * 7919) % pairs
+  spread_step = spread_step + 1
+  local license = seat % #prefixes + 1
+  local user = math.floor(seat / #prefixes) + 1
+  return prefixes[license] .. base64url(string.format("bench-spread-%06d-%06d\nlocalhost", license, user))
+end
+
 function request()
   counter = counter + 1
   local code
   if mode == "refresh" then
     code = refresh_codes[counter % #refresh_codes + 1]
+  elseif mode == "spread" then
+    code = spread_code()
   elseif mode == "admit" then
     code = admit_code()
   else

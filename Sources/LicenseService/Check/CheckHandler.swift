@@ -157,8 +157,12 @@ public final class CheckHandler {
 
     /// A key seen with a valid signature is registered (SPEC §4), at most once a minute per pool.
     private func registerIfDue(_ start: Start) throws {
-        if shared.registrations.needsRegistration(realm: start.license.realm, fingerprint: start.fingerprint) {
+        guard shared.registrations.claimRegistration(realm: start.license.realm, fingerprint: start.fingerprint) else { return }
+        do {
             try register(start)
+        } catch {
+            shared.registrations.registrationFailed(realm: start.license.realm, fingerprint: start.fingerprint)
+            throw error
         }
     }
 

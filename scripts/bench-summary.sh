@@ -50,6 +50,6 @@ jq -r "$prelude"' "",
   "  statements per check (pg_stat_statements: calls per check, mean execution µs):",
   (run("mixed"; 64).statements[:5][] | "    \(.calls_per_check) × \(.mean_us) µs  \(.statement)"),
   "  the pool'\''s CPU by library (perf, cpu-clock samples): \(if (.pool_perf_libraries | length) == 0 then "perf could not sample here" else [.pool_perf_libraries[:6][] | "\(.library) \(.share) %"] | join(", ") end)",
-  "  system calls per check (strace -c, per accepted connection): pool \(.syscalls_per_request.pool | add | . * 10 | round / 10) (\(.syscalls_per_request.pool | to_entries | sort_by(-.value) | map("\(.key) \(.value)") | join(", "))); the C program \(.syscalls_per_request.fastcgi_c | add | . * 10 | round / 10) (\(.syscalls_per_request.fastcgi_c | to_entries | sort_by(-.value) | map("\(.key) \(.value)") | join(", ")))",
+  "  system calls per check (strace -c, per accepted connection): pool \(.syscalls_per_request.pool | add | . * 10 | round / 10) (\(.syscalls_per_request.pool | to_entries | map(select(.value >= 0.01)) | sort_by(-.value) | map("\(.key) \(.value)") | join(", "))); the C program \(.syscalls_per_request.fastcgi_c | add | . * 10 | round / 10) (\(.syscalls_per_request.fastcgi_c | to_entries | map(select(.value >= 0.01)) | sort_by(-.value) | map("\(.key) \(.value)") | join(", ")))",
   "",
   "(figures in \(input_filename))"' "$result"

@@ -132,6 +132,10 @@ pgbench_run() {
     output=$(PGOPTIONS="-c synchronous_commit=off -c statement_timeout=3s -c lock_timeout=2s -c plan_cache_mode=force_generic_plan" \
         runuser -u postgres -- "$pg_bin/pgbench" -h "$PWD/$run/pg" -p "$PG_PORT" -n -M prepared -c "$workers" -j 2 \
         -T "$duration" "$@" license 2>/dev/null)
+    # pgbench's backends end after it: once ended and reaped, their CPU is the postmaster's
+    # cutime; a backend that ended between the two reads of family_ticks would count nowhere.
+    while [ "$(psql -At -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'")" != 0 ]; do sleep 0.2; done
+    sleep 0.5
     after=$(family_ticks "$(postmaster_pid)")
     transactions=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$output")
     awk -v tps="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$output")" -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$transactions" \

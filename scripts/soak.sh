@@ -14,7 +14,7 @@ workers=${SOAK_WORKERS:-16}
 # Five-minute segments (one-minute ones for a soak shorter than ten minutes): wrk reports a
 # p99 per segment, so the first and the last five minutes are measured each on its own.
 segment=$((minutes >= 10 ? 5 : 1))
-export HTTPS_PORT=${SOAK_HTTPS_PORT:-8643} HTTP_PORT=${SOAK_HTTP_PORT:-8280} PG_PORT=${SOAK_PG_PORT:-55632} METRICS_PORT=${SOAK_METRICS_PORT:-9664}
+export HTTPS_PORT=${SOAK_HTTPS_PORT:-8743} HTTP_PORT=${SOAK_HTTP_PORT:-8380} PG_PORT=${SOAK_PG_PORT:-55732} METRICS_PORT=${SOAK_METRICS_PORT:-9764}
 . scripts/bench/load-stack.sh
 
 start_load_stack

@@ -214,6 +214,22 @@ extension ServiceTests {
         #expect(try answer(try code(key, user: "options-user-1", options: ["Export"])) == "valid")
     }
 
+    @Test("a start with options refreshes its seat in every scope; a scope that lost it admits it again")
+    func refreshInEveryScope() throws {
+        let id = uniqueID("RS")
+        let key = try issue(["id=" + id, "users=5", "option=Export", "users=1"])
+        let start = try code(key, user: "scopes-user-1", options: ["Export"])
+        #expect(try answer(start) == "valid")
+        _ = try stack.sql("UPDATE seats SET last_seen = now() - interval '1 hour' WHERE license_id = '\(id)'")
+        #expect(try answer(start) == "valid")
+        #expect(try stack.sql("SELECT string_agg(scope || ':' || (last_seen > now() - interval '1 minute'), ',' ORDER BY scope) FROM seats WHERE license_id = '\(id)'")
+                == ":true,Export:true")
+        _ = try stack.sql("DELETE FROM seats WHERE license_id = '\(id)' AND scope = 'Export'")
+        #expect(try answer(start) == "valid")
+        #expect(try stack.sql("SELECT string_agg(scope, ',' ORDER BY scope) FROM seats WHERE license_id = '\(id)'") == ",Export")
+        #expect(try answer(try code(key, user: "scopes-user-2", options: ["Export"])) == "invalid users")
+    }
+
     @Test("a fault (no privilege on seats) answers 503 and is logged as a fault with its SQLSTATE")
     func databaseFault() throws {
         let key = try issue(["id=" + uniqueID("DF"), "users=5"])

@@ -84,13 +84,13 @@ sampler_pid=""
 jq -r --argjson per_segment "$((5 / segment))" '
   def f(n): (n * 10 | round / 10 | tostring);
   def p99(list): list | map(.p99_ms) | max;
-  .segments as $s | .samples as $samples
-  | ($samples | map(select(.seconds >= 60)) | first) as $after_first_minute | ($samples | last) as $end
+  .minutes as $minutes | .segments as $s | .samples as $samples
+  | ($samples | map(select(.seconds >= 60)) | first) as $after_first_minute | ($samples | last) as $final
   | "make soak — \(.taken): \(.minutes) min of the mixed load at \(.target_per_second)/s (half of the \(.maximum.requests / .maximum.seconds | round)/s measured), \(.connections) connections",
-    "  checks: \([$s[].requests] | add), \([$s[].requests] | add) / \(.minutes * 60) s = \([$s[].requests] | add / (.minutes * 60) | round)/s",
+    "  checks: \([$s[].requests] | add) in \($minutes * 60) s: \([$s[].requests] | add / ($minutes * 60) | round)/s",
     "  errors: \([$s[] | .non_2xx + .socket_errors] | add) \(if ([$s[] | .non_2xx + .socket_errors] | add) == 0 then "(met)" else "(missed)" end)",
-    "  pool RSS: \(f($after_first_minute.pool_rss_kib / 1024)) MiB after the first minute, \(f($end.pool_rss_kib / 1024)) MiB at the end: \(f(($end.pool_rss_kib / $after_first_minute.pool_rss_kib - 1) * 100)) % \(if $end.pool_rss_kib < 1.05 * $after_first_minute.pool_rss_kib then "(< 5 %: met)" else "(≥ 5 %: missed)" end)",
+    "  pool RSS: \(f($after_first_minute.pool_rss_kib / 1024)) MiB after the first minute, \(f($final.pool_rss_kib / 1024)) MiB at the end: \(f(($final.pool_rss_kib / $after_first_minute.pool_rss_kib - 1) * 100)) % \(if $final.pool_rss_kib < 1.05 * $after_first_minute.pool_rss_kib then "(< 5 %: met)" else "(≥ 5 %: missed)" end)",
     "  p99 (the largest of the segments'\''): first five minutes \(p99($s[:$per_segment])) ms, last five \(p99($s[-$per_segment:])) ms \(if p99($s[-$per_segment:]) <= 1.2 * p99($s[:$per_segment]) then "(within 20 %: met)" else "(more than 20 % above: missed)" end); each segment: \([$s[].p99_ms] | map(tostring) | join(", ")) ms",
-    "  seats: \($samples[0].seats_live) live rows at the start, \($end.seats_live) at the end (the admissions add them); table \(f($after_first_minute.table_bytes / 1048576)) → \(f($end.table_bytes / 1048576)) MiB, indexes \(f($after_first_minute.index_bytes / 1048576)) → \(f($end.index_bytes / 1048576)) MiB; bytes per live row \(($after_first_minute.table_bytes + $after_first_minute.index_bytes) / ([$after_first_minute.seats_live, 1] | max) | round) → \(($end.table_bytes + $end.index_bytes) / ([$end.seats_live, 1] | max) | round); dead rows at the end \($end.seats_dead) (the most: \($samples | map(.seats_dead) | max)); autovacuum ran \($end.autovacuums - $samples[0].autovacuums) times on seats",
+    "  seats: \($samples[0].seats_live) live rows at the start, \($final.seats_live) at the end (the admissions add them); table \(f($after_first_minute.table_bytes / 1048576)) → \(f($final.table_bytes / 1048576)) MiB, indexes \(f($after_first_minute.index_bytes / 1048576)) → \(f($final.index_bytes / 1048576)) MiB; bytes per live row \(($after_first_minute.table_bytes + $after_first_minute.index_bytes) / ([$after_first_minute.seats_live, 1] | max) | round) → \(($final.table_bytes + $final.index_bytes) / ([$final.seats_live, 1] | max) | round); dead rows at the end \($final.seats_dead) (the most: \($samples | map(.seats_dead) | max)); autovacuum ran \($final.autovacuums - $samples[0].autovacuums) times on seats",
     "",
     "(figures in .run/soak/result.json, samples every 15 s in .run/soak/samples.tsv)"' "$run/result.json"

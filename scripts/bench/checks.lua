@@ -76,9 +76,13 @@ function init(args)
   counter = thread_id * 7919
 end
 
+-- A count of its own, so that the mixed load's admissions (the requests whose counter ends in
+-- 89–98) spread over every license, not over the hundred whose numbers end so.
+local admissions = 0
 local function admit_code()
-  local prefix = prefixes[counter % #prefixes + 1]
-  return prefix .. base64url("new-" .. tag .. "-" .. counter .. "\nlocalhost")
+  admissions = admissions + 1
+  local prefix = prefixes[(admissions + thread_id * 7919) % #prefixes + 1]
+  return prefix .. base64url("new-" .. tag .. "-" .. admissions .. "\nlocalhost")
 end
 
 -- The next seat of a walk over every (license, user) pair: the threads take turns at the steps

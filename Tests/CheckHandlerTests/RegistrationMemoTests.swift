@@ -6,7 +6,7 @@ import Testing
 struct RegistrationMemoTests {
     let start = Date(timeIntervalSince1970: 1_796_126_400)
 
-    @Test("of 16 threads that meet a license due at the same moment, one registers it")
+    @Test("of 16 concurrent workers that meet a license due at the same moment, one registers it")
     func oneClaimAmongConcurrentWorkers() async {
         let memo = RegistrationMemo()
         let threads = 16

@@ -1,11 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers, imports pointing down only (see README "Layout"):
+// Layers, imports pointing down only (README "Layout"):
 // 1. C modules (CFastCGI, CLibPQ, COpenSSL)
-// 2. wrappers that own C handles (LicenseCrypto)
-// 3. the pure core (LicenseCore): no C, no I/O
-// 4. what the tools and the service share (LicenseSigning, SystemIdentity), then the executables
+// 2. wrappers that own C handles, the only code that imports C (FastCGI, Postgres, LicenseCrypto, HTTPSClient)
+// 3. the pure core (LicenseCore): no C, no I/O; what tools and service share over it (LicenseSigning, SystemIdentity)
+// 4. the store boundary (StoreBoundary: the protocols, values and errors of stores), implemented over
+//    PostgreSQL by LicenseStore
+// 5. the service (LicenseService: routes, handlers, presenters over StoreBoundary), the executables,
+//    the client library
 let package = Package(
     name: "license-server",
     platforms: [.macOS(.v13)],
@@ -40,24 +43,25 @@ let package = Package(
         .target(name: "LicenseCrypto", dependencies: ["COpenSSL"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI", "SystemCalls"]),
-        .target(name: "HTTPSClient", dependencies: ["COpenSSL", "LicenseCrypto", "SystemCalls"]),
+        .target(name: "HTTPSClient", dependencies: ["COpenSSL", "SystemCalls"]),
         .target(name: "SystemCalls"),
         .target(name: "LicenseCore"),
         .target(name: "LicenseSigning", dependencies: ["LicenseCore", "LicenseCrypto", "SystemCalls"]),
         .target(name: "SystemIdentity"),
+        .target(name: "StoreBoundary", dependencies: ["LicenseCore"]),
         .target(name: "LicenseClient", dependencies: ["HTTPSClient", "LicenseCore", "LicenseCrypto", "LicenseSigning", "SystemCalls"]),
         .target(
             name: "LicenseService",
             dependencies: [
-                "LicenseCore", "LicenseSigning", "LicenseCrypto",
+                "LicenseCore", "LicenseSigning", "StoreBoundary",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]),
-        .target(name: "LicenseStore", dependencies: ["LicenseService", "LicenseCore", "LicenseSigning", "Postgres"]),
+        .target(name: "LicenseStore", dependencies: ["StoreBoundary", "LicenseCore", "Postgres"]),
         .executableTarget(
             name: "license-server",
             dependencies: [
-                "LicenseService", "LicenseStore", "FastCGI", "LicenseCore", "SystemIdentity",
+                "LicenseService", "LicenseStore", "StoreBoundary", "FastCGI", "LicenseCore", "LicenseSigning", "SystemIdentity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -71,10 +75,10 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["HTTPSClient"], path: "Tests/TestSupport"),
         .target(name: "CTestSupport", path: "Tests/CTestSupport"),
-        .target(name: "InMemorySeatStore", dependencies: ["LicenseService", "LicenseCore"], path: "Tests/InMemorySeatStore"),
+        .target(name: "InMemorySeatStore", dependencies: ["StoreBoundary", "LicenseCore"], path: "Tests/InMemorySeatStore"),
         .testTarget(
             name: "CheckHandlerTests",
-            dependencies: ["LicenseService", "InMemorySeatStore", "LicenseCore", "LicenseSigning", "LicenseCrypto",
+            dependencies: ["LicenseService", "StoreBoundary", "InMemorySeatStore", "LicenseCore", "LicenseSigning", "LicenseCrypto",
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "LicenseCoreTests", dependencies: ["LicenseCore", "LicenseSigning", "LicenseCrypto"]),
         .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto", "TestSupport"]),
@@ -104,7 +108,7 @@ let package = Package(
         .executableTarget(name: "fuzz-https-answer", dependencies: ["FuzzSupport", "HTTPSClient", "LicenseCore"], path: "Tests/Fuzz/fuzz-https-answer"),
         .executableTarget(
             name: "fuzz-check-handler",
-            dependencies: ["FuzzSupport", "InMemorySeatStore", "LicenseService", "LicenseCore", "LicenseCrypto", "LicenseSigning",
+            dependencies: ["FuzzSupport", "InMemorySeatStore", "LicenseService", "StoreBoundary", "LicenseCore", "LicenseCrypto", "LicenseSigning",
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/Fuzz/fuzz-check-handler"),
     ],

@@ -57,7 +57,7 @@ time_queries "${queries[@]}"
 # The console's list, after a roll-up: the synthetic seats (10 users on users=10 each) are rolled up
 # only now, since today's roll-up makes every license "near its limit" for report_near_limit above.
 # What the pools' roll-up does each hour (and at start): every scope, which also fills the
-# console's usage_now and license_fullness (sql/010).
+# console's usage_now and license_fullness (sql/migrations/013_schema_of_0.4.0.sql).
 started=$(date +%s.%N)
 psql -c "SELECT record_usage()" >/dev/null
 finished=$(date +%s.%N)

@@ -37,14 +37,17 @@ architecture=$(dpkg --print-architecture)
 stage="$scratch/deb"
 root="$stage/root"
 rm -rf "$stage"
-mkdir -p "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/license-server/sql" "$root/usr/share/license-server/nginx" \
+mkdir -p "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/license-server/sql/migrations" \
+    "$root/usr/share/license-server/sql/functions" "$root/usr/share/license-server/sql/views" "$root/usr/share/license-server/nginx" \
     "$root/lib/systemd/system" "$root/etc/license-server/issuers" "$root/usr/share/doc/license-server"
 
 for program in license-server licensectl; do
     install -m 0755 "$bin/$program" "$root/usr/bin/$program"
     strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/$program"
 done
-install -m 0644 sql/*.sql "$root/usr/share/license-server/sql/"
+for kind in migrations functions views; do
+    install -m 0644 sql/$kind/*.sql "$root/usr/share/license-server/sql/$kind/"
+done
 install -m 0644 nginx/* "$root/usr/share/license-server/nginx/"
 install -m 0644 "$packaging/license-server.socket" "$packaging/license-server.service" "$root/lib/systemd/system/"
 # The settings may hold a database password: readable by root (systemd reads it) only.

@@ -1,5 +1,4 @@
 import COpenSSL
-import LicenseCrypto
 
 /// OpenSSL's client settings, shared by the connections made with it: certificates are always
 /// verified, TLS 1.2 at least, trust from a CA file or the system's store.
@@ -34,7 +33,11 @@ public final class TLSContext: @unchecked Sendable {
 
     /// OpenSSL's queued reasons, for a message; the queue is left empty.
     static func openSSLErrors() -> String {
-        let reasons = OpenSSLErrorQueue.drain()
+        var reasons: [String] = []
+        var buffer = [CChar](repeating: 0, count: 256)
+        while license_openssl_next_error(&buffer, buffer.count) == 1 {
+            reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
         return reasons.isEmpty ? "no reason given" : reasons.joined(separator: "; ")
     }
 }

@@ -41,9 +41,8 @@ public enum OpenSSLErrorQueue {
     /// Takes every error OpenSSL queued on this thread, oldest first, so that the next call starts clean.
     public static func drain() -> [String] {
         var reasons: [String] = []
-        while case let error = ERR_get_error(), error != 0 {
-            var buffer = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(error, &buffer, buffer.count)
+        var buffer = [CChar](repeating: 0, count: 256)
+        while license_openssl_next_error(&buffer, buffer.count) == 1 {
             reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return reasons

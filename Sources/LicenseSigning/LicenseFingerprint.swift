@@ -17,3 +17,8 @@ extension LicenseTerms {
         id ?? fingerprint
     }
 }
+
+/// The SHA-256 of a key line's bytes, which the pool's key cache is keyed by (a key line may be 4 KiB).
+public func keyLineDigest(_ keyLine: [UInt8]) -> [UInt8] {
+    Digest.sha256(keyLine)
+}

@@ -1,5 +1,5 @@
-import LicenseService
 import Postgres
+import StoreBoundary
 
 /// The console's SQL, all of it (SPEC §12): the report views only, through a worker's own
 /// connection as a member of `license_reporter`, read-only by its session settings too.
@@ -26,17 +26,30 @@ public final class ConsoleStore: ConsoleReading {
     }
 
     /// Runs `sql` with `parameters`; the rows.
-    private func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> PostgresRows {
+    private func query(_ sql: String, _ parameters: [PostgresValue] = []) throws(PostgresError) -> PostgresRows {
         try connected().execute(sql, parameters)
+    }
+
+    /// `body`, its database failure as the store's.
+    private func reading<T>(_ body: () throws(PostgresError) -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw StoreError(error)
+        }
     }
 
     private static let timestampFormat = "YYYY-MM-DD HH24:MI:SS"
 
     private func readAt() throws(PostgresError) -> String {
-        try query("SELECT to_char(now(), '\(Self.timestampFormat)') AS read_at")[0, "read_at"] ?? ""
+        try query("SELECT to_char(now(), '\(Self.timestampFormat)') AS read_at").single().string("read_at")
     }
 
-    public func licenses(search: String?, offset: Int, limit: Int) throws -> ConsoleLicenses {
+    public func licenses(search: String?, offset: Int, limit: Int) throws(StoreError) -> ConsoleLicenses {
+        try reading { () throws(PostgresError) in try readLicenses(search: search, offset: offset, limit: limit) }
+    }
+
+    private func readLicenses(search: String?, offset: Int, limit: Int) throws(PostgresError) -> ConsoleLicenses {
         let readAt = try readAt()
         // One row more than shown says whether there is a next page.
         let select = """
@@ -46,28 +59,29 @@ public final class ConsoleStore: ConsoleReading {
             """
         // The view's own columns (an output alias of the same name would hide the index's order).
         let order = " ORDER BY percent_used DESC NULLS LAST, realm, license_id, issuer, product LIMIT $1 OFFSET $2"
-        let page: [String?] = [String(limit + 1), String(offset)]
+        let page: [PostgresValue] = [.integer(limit + 1), .integer(offset)]
         var rows: PostgresRows
         if let search, !search.isEmpty {
             // A license id exactly (an index); only when no license has that id, a licensee in part
             // (which reads every license; LIKE's wildcards in the search are taken as text).
-            rows = try query(select + " WHERE license_id = $3" + order, page + [search])
+            rows = try query(select + " WHERE license_id = $3" + order, page + [.text(search)])
             if rows.rows.isEmpty {
                 let partOfLicensee = " WHERE licensee ILIKE '%' || replace(replace(replace($3, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
-                rows = try query(select + partOfLicensee + order, page + [search])
+                rows = try query(select + partOfLicensee + order, page + [.text(search)])
             }
         } else {
             rows = try query(select + order, page)
         }
+        let shown = rows.rows.prefix(limit)
         var licenses: [ConsoleLicense] = []
-        for row in 0..<min(rows.rows.count, limit) {
+        for row in shown {
             licenses.append(ConsoleLicense(
-                realm: try rows[row, "realm"] ?? "", issuer: try rows[row, "issuer"] ?? "", product: try rows[row, "product"] ?? "",
-                licenseID: try rows[row, "license_id"] ?? "", licensee: try rows[row, "licensee"],
-                validUntil: try rows[row, "valid_until"], percentUsed: try rows[row, "percent"].flatMap(Double.init),
+                realm: try row.string("realm"), issuer: try row.string("issuer"), product: try row.string("product"),
+                licenseID: try row.string("license_id"), licensee: try row.optionalString("licensee"),
+                validUntil: try row.optionalString("valid_until"), percentUsed: try row.optionalDouble("percent"),
                 scopes: []))
         }
-        let countedAt = try (0..<min(rows.rows.count, limit)).compactMap { row in try rows[row, "counted_at"] }.min()
+        let countedAt = try shown.map { row throws(PostgresError) in try row.string("counted_at") }.min()
         if !licenses.isEmpty {
             let scopes = try query("""
                 SELECT s.realm, s.issuer, s.product, s.license_id, s.scope, s.users_limit, s.users_active, s.hosts_limit, s.hosts_active,
@@ -76,84 +90,96 @@ public final class ConsoleStore: ConsoleReading {
                 JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS g(realm, issuer, product, license_id)
                   USING (realm, issuer, product, license_id)
                 ORDER BY s.scope <> 'base', s.scope
-                """, [SQLArray.text(licenses.map(\.realm)), SQLArray.text(licenses.map(\.issuer)),
-                      SQLArray.text(licenses.map(\.product)), SQLArray.text(licenses.map(\.licenseID))])
-            for row in scopes.rows.indices {
-                let key = [try scopes[row, "realm"], try scopes[row, "issuer"], try scopes[row, "product"], try scopes[row, "license_id"]]
+                """, [.textArray(licenses.map(\.realm)), .textArray(licenses.map(\.issuer)),
+                      .textArray(licenses.map(\.product)), .textArray(licenses.map(\.licenseID))])
+            for row in scopes.rows {
+                let key = [try row.string("realm"), try row.string("issuer"), try row.string("product"), try row.string("license_id")]
                 guard let index = licenses.firstIndex(where: { [$0.realm, $0.issuer, $0.product, $0.licenseID] == key }) else { continue }
-                licenses[index].scopes.append(try Self.scope(scopes, row))
+                licenses[index].scopes.append(try Self.scope(row))
             }
         }
         return ConsoleLicenses(licenses: licenses, hasMore: rows.rows.count > limit, readAt: readAt, countedAt: countedAt)
     }
 
-    private static func scope(_ rows: PostgresRows, _ row: Int) throws(PostgresError) -> ConsoleScope {
+    private static func scope(_ row: PostgresRow) throws(PostgresError) -> ConsoleScope {
         ConsoleScope(
-            scope: try rows[row, "scope"] ?? "", usersLimit: try rows[row, "users_limit"].flatMap { Int($0) },
-            usersActive: Int(try rows[row, "users_active"] ?? "") ?? 0, hostsLimit: try rows[row, "hosts_limit"].flatMap { Int($0) },
-            hostsActive: Int(try rows[row, "hosts_active"] ?? "") ?? 0, rightsLimit: try rows[row, "rights_limit"].flatMap { Int($0) },
-            rightsActive: Int(try rows[row, "rights_active"] ?? "") ?? 0, percentUsed: try rows[row, "percent_used"].flatMap(Double.init))
+            scope: try row.string("scope"), usersLimit: try row.optionalInteger("users_limit").map(Int.init),
+            usersActive: Int(try row.integer("users_active")), hostsLimit: try row.optionalInteger("hosts_limit").map(Int.init),
+            hostsActive: Int(try row.integer("hosts_active")), rightsLimit: try row.optionalInteger("rights_limit").map(Int.init),
+            rightsActive: Int(try row.integer("rights_active")), percentUsed: try row.optionalDouble("percent_used"))
     }
 
-    public func license(realm: String, id: String) throws -> ConsoleLicenseDetail? {
+    public func license(realm: String, id: String) throws(StoreError) -> ConsoleLicenseDetail? {
+        try reading { () throws(PostgresError) in try readLicense(realm: realm, id: id) }
+    }
+
+    private func readLicense(realm: String, id: String) throws(PostgresError) -> ConsoleLicenseDetail? {
         let readAt = try readAt()
         let days = try query("SELECT to_char(current_date - 89, 'YYYY-MM-DD') AS first, to_char(current_date, 'YYYY-MM-DD') AS today")
         let licenses = try query("""
             SELECT issuer, product, licensee, to_char(valid_until, 'YYYY-MM-DD') AS valid_until
             FROM report_licenses WHERE realm = $1 AND license_id = $2 ORDER BY issuer, product
-            """, [realm, id])
-        guard !licenses.rows.isEmpty else { return nil }
+            """, [.text(realm), .text(id)])
+        guard !licenses.isEmpty else { return nil }
         let scopes = try query("""
             SELECT issuer, product, scope, users_limit, users_active, hosts_limit, hosts_active, rights_limit, rights_active,
                    percent_used::float8 AS percent_used
             FROM report_usage_now WHERE realm = $1 AND license_id = $2 ORDER BY scope <> 'base', scope
-            """, [realm, id])
+            """, [.text(realm), .text(id)])
         let history = try query("""
             SELECT issuer, product, to_char(day, 'YYYY-MM-DD') AS day, day - (current_date - 89) AS index, users, hosts
             FROM report_usage_by_day WHERE realm = $1 AND license_id = $2 AND scope = 'base' AND day > current_date - 90
             ORDER BY day
-            """, [realm, id])
+            """, [.text(realm), .text(id)])
         let denials = try query("""
             SELECT issuer, product, reason, sum(denials) AS denials
             FROM report_denials_by_day WHERE realm = $1 AND license_id = $2 AND day > current_date - 30
             GROUP BY issuer, product, reason ORDER BY sum(denials) DESC, reason
-            """, [realm, id])
+            """, [.text(realm), .text(id)])
         let clients = try query("""
             SELECT issuer, product, domain, revision, checks, to_char(last_seen, '\(Self.timestampFormat)') AS last_seen
             FROM report_clients WHERE realm = $1 AND license_id = $2 ORDER BY last_seen DESC, domain, revision LIMIT 200
-            """, [realm, id])
+            """, [.text(realm), .text(id)])
         var parts: [ConsoleLicenseDetail.Part] = []
-        for row in licenses.rows.indices {
-            let issuer = try licenses[row, "issuer"] ?? ""
-            let product = try licenses[row, "product"] ?? ""
-            func mine(_ rows: PostgresRows) throws -> [Int] {
-                try rows.rows.indices.filter { index in
-                    try rows[index, "issuer"] == issuer && rows[index, "product"] == product
+        for license in licenses.rows {
+            let issuer = try license.string("issuer")
+            let product = try license.string("product")
+            func mine(_ rows: PostgresRows) throws(PostgresError) -> [PostgresRow] {
+                var own: [PostgresRow] = []
+                for row in rows.rows {
+                    let rowIssuer = try row.string("issuer")
+                    let rowProduct = try row.string("product")
+                    if rowIssuer == issuer && rowProduct == product { own.append(row) }
                 }
+                return own
             }
-            let licenseScopes = try mine(scopes).map { index in try Self.scope(scopes, index) }
+            let licenseScopes = try mine(scopes).map { row throws(PostgresError) in try Self.scope(row) }
             let percent = licenseScopes.compactMap(\.percentUsed).max()
             parts.append(ConsoleLicenseDetail.Part(
                 license: ConsoleLicense(realm: realm, issuer: issuer, product: product, licenseID: id,
-                                        licensee: try licenses[row, "licensee"], validUntil: try licenses[row, "valid_until"],
+                                        licensee: try license.optionalString("licensee"), validUntil: try license.optionalString("valid_until"),
                                         percentUsed: percent, scopes: licenseScopes),
-                days: try mine(history).map { index in
-                    ConsoleDay(day: try history[index, "day"] ?? "", index: Int(try history[index, "index"] ?? "") ?? -1,
-                               users: Int(try history[index, "users"] ?? "") ?? 0,
-                               hosts: Int(try history[index, "hosts"] ?? "") ?? 0)
+                days: try mine(history).map { row throws(PostgresError) in
+                    ConsoleDay(day: try row.string("day"), index: Int(try row.integer("index")),
+                               users: Int(try row.integer("users")), hosts: Int(try row.integer("hosts")))
                 },
-                denials: try mine(denials).map { index in
-                    ConsoleCount(name: try denials[index, "reason"] ?? "", count: Int(try denials[index, "denials"] ?? "") ?? 0)
+                denials: try mine(denials).map { row throws(PostgresError) in
+                    ConsoleCount(name: try row.string("reason"), count: Int(try row.integer("denials")))
                 },
-                clients: try mine(clients).map { index in
-                    ConsoleClient(domain: try clients[index, "domain"] ?? "", revision: try clients[index, "revision"] ?? "",
-                                  checks: Int(try clients[index, "checks"] ?? "") ?? 0, lastSeen: try clients[index, "last_seen"] ?? "")
+                clients: try mine(clients).map { row throws(PostgresError) in
+                    ConsoleClient(domain: try row.string("domain"), revision: try row.string("revision"),
+                                  checks: Int(try row.integer("checks")), lastSeen: try row.string("last_seen"))
                 }))
         }
-        return ConsoleLicenseDetail(parts: parts, firstDay: try days[0, "first"] ?? "", today: try days[0, "today"] ?? "", readAt: readAt)
+        let period = try days.single()
+        return ConsoleLicenseDetail(parts: parts, firstDay: try period.string("first"), today: try period.string("today"), readAt: readAt)
     }
 
-    public func expiring(withinDays days: Int) throws -> ConsoleExpiring {
+    public func expiring(withinDays days: Int) throws(StoreError) -> ConsoleExpiring {
+        try reading { () throws(PostgresError) in try readExpiring(withinDays: days) }
+    }
+
+    private func readExpiring(withinDays days: Int) throws(PostgresError) -> ConsoleExpiring {
         let readAt = try readAt()
         let rows = try query("""
             SELECT realm, product, license_id, licensee, to_char(valid_until, 'YYYY-MM-DD') AS valid_until, expires_in_days,
@@ -162,28 +188,32 @@ public final class ConsoleStore: ConsoleReading {
             WHERE expires_in_days BETWEEN 0 AND $1 OR maintenance_ends_in_days BETWEEN 0 AND $1
             ORDER BY least(coalesce(expires_in_days, 100000), coalesce(maintenance_ends_in_days, 100000)), realm, license_id
             LIMIT 500
-            """, [String(days)])
-        let entries = try rows.rows.indices.map { row in
+            """, [.integer(days)])
+        let entries = try rows.rows.map { row throws(PostgresError) in
             ConsoleExpiring.Entry(
-                realm: try rows[row, "realm"] ?? "", product: try rows[row, "product"] ?? "", licenseID: try rows[row, "license_id"] ?? "",
-                licensee: try rows[row, "licensee"], validUntil: try rows[row, "valid_until"],
-                expiresInDays: try rows[row, "expires_in_days"].flatMap { Int($0) },
-                maintenanceUntil: try rows[row, "maintenance_until"],
-                maintenanceEndsInDays: try rows[row, "maintenance_ends_in_days"].flatMap { Int($0) })
+                realm: try row.string("realm"), product: try row.string("product"), licenseID: try row.string("license_id"),
+                licensee: try row.optionalString("licensee"), validUntil: try row.optionalString("valid_until"),
+                expiresInDays: try row.optionalInteger("expires_in_days").map(Int.init),
+                maintenanceUntil: try row.optionalString("maintenance_until"),
+                maintenanceEndsInDays: try row.optionalInteger("maintenance_ends_in_days").map(Int.init))
         }
         return ConsoleExpiring(entries: entries, readAt: readAt)
     }
 
-    public func denials(days: Int) throws -> ConsoleDenials {
+    public func denials(days: Int) throws(StoreError) -> ConsoleDenials {
+        try reading { () throws(PostgresError) in try readDenials(days: days) }
+    }
+
+    private func readDenials(days: Int) throws(PostgresError) -> ConsoleDenials {
         let readAt = try readAt()
         let rows = try query("""
             SELECT realm, license_id, reason, sum(denials) AS denials
             FROM report_denials_by_day WHERE day > current_date - $1::int
             GROUP BY realm, license_id, reason ORDER BY sum(denials) DESC, realm, license_id, reason LIMIT 500
-            """, [String(days)])
-        let entries = try rows.rows.indices.map { row in
-            ConsoleDenials.Entry(realm: try rows[row, "realm"] ?? "", licenseID: try rows[row, "license_id"], reason: try rows[row, "reason"] ?? "",
-                                 denials: Int(try rows[row, "denials"] ?? "") ?? 0)
+            """, [.integer(days)])
+        let entries = try rows.rows.map { row throws(PostgresError) in
+            ConsoleDenials.Entry(realm: try row.string("realm"), licenseID: try row.optionalString("license_id"),
+                                 reason: try row.string("reason"), denials: Int(try row.integer("denials")))
         }
         return ConsoleDenials(entries: entries, readAt: readAt)
     }

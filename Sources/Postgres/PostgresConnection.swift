@@ -85,9 +85,9 @@ public final class PostgresConnection {
         try perform { PQexec($0, sql) }
     }
 
-    /// Runs the prepared statement `name` with text parameters (nil is SQL NULL).
+    /// Runs the prepared statement `name` with `parameters` (`$1`, `$2`, …).
     @discardableResult
-    public func run(_ name: String, _ parameters: [String?]) throws(PostgresError) -> PostgresRows {
+    public func run(_ name: String, _ parameters: [PostgresValue]) throws(PostgresError) -> PostgresRows {
         try perform { handle in
             Self.withCStrings(parameters) { PQexecPrepared(handle, name, Int32(parameters.count), $0, nil, nil, 0) }
         }
@@ -95,7 +95,7 @@ public final class PostgresConnection {
 
     /// Runs a statement with parameters, unprepared (for tools, not for the request path).
     @discardableResult
-    public func execute(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> PostgresRows {
+    public func execute(_ sql: String, _ parameters: [PostgresValue]) throws(PostgresError) -> PostgresRows {
         try perform { handle in
             Self.withCStrings(parameters) { PQexecParams(handle, sql, Int32(parameters.count), nil, $0, nil, nil, 0) }
         }
@@ -136,9 +136,9 @@ public final class PostgresConnection {
         }
     }
 
-    /// Calls `body` with C strings of `parameters` (nil stays NULL), alive for the call only.
-    private static func withCStrings<T>(_ parameters: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
-        let buffers: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } }
+    /// Calls `body` with C strings of `parameters` in text format (NULL stays NULL), alive for the call only.
+    private static func withCStrings<T>(_ parameters: [PostgresValue], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
+        let buffers: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.textFormat.map { strdup($0) } }
         defer { buffers.forEach { free($0) } }
         return buffers.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress) }
     }
@@ -163,7 +163,7 @@ public final class PostgresConnection {
 
 extension PostgresConnection {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
+    public func transaction<T>(_ body: () throws(PostgresError) -> T) throws(PostgresError) -> T {
         try execute("BEGIN")
         do {
             let value = try body()

@@ -10,18 +10,12 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
 
-        public static let uniqueViolation = Code(rawValue: "23505")
-        public static let serializationFailure = Code(rawValue: "40001")
-        public static let deadlockDetected = Code(rawValue: "40P01")
         public static let lockNotAvailable = Code(rawValue: "55P03")
         public static let queryCanceled = Code(rawValue: "57014")
         public static let adminShutdown = Code(rawValue: "57P01")
         public static let crashShutdown = Code(rawValue: "57P02")
         public static let cannotConnectNow = Code(rawValue: "57P03")
         public static let readOnlySQLTransaction = Code(rawValue: "25006")
-        public static let insufficientPrivilege = Code(rawValue: "42501")
-        public static let undefinedTable = Code(rawValue: "42P01")
-        public static let undefinedColumn = Code(rawValue: "42703")
 
         /// The two-character class (`08` connection exception, `53` insufficient resources, …).
         public var errorClass: Substring { rawValue.prefix(2) }

@@ -1,3 +1,4 @@
+import LicenseSigning
 import ArgumentParser
 import FastCGI
 import Foundation
@@ -165,10 +166,9 @@ struct LicenseServer: ParsableCommand {
                 answerKeys: try answerKeyDirectory.map { directory throws(ServiceSetupError) in
                     try AnswerKeys(directory: directory, realms: Set(realms.realms.keys))
                 } ?? AnswerKeys(),
-                seatLeaseSeconds: Int64(leaseSeconds), instanceLeaseSeconds: Int64(instanceLeaseSeconds),
                 today: { LicenseDate(secondsSince1970: Int64(Date().timeIntervalSince1970)) })
         } catch {
-            throw ValidationError(error.description)
+            throw ValidationError("\(error)")
         }
 
         // Signals go to the thread that waits for them, never to a worker in the middle of a request.

@@ -89,7 +89,7 @@ final class UsageRecorder: Sendable {
     private func open() throws -> UsageStore {
         do {
             let store = try UsageStore(conninfo: conninfo)
-            // The lease lives in the database (sql/005), where every pool's statements and the
+            // The leases live in the database (sql/functions/leases.sql), where every pool's statements and the
             // reports read it; this pool's --lease replaces what was there.
             if let replaced = try store.setLeases(seatSeconds: leaseSeconds, instanceSeconds: instanceLeaseSeconds) {
                 logger.warning("this pool's --lease and --instance-lease replaced others in the database; pools on one database share them",
@@ -107,7 +107,7 @@ final class UsageRecorder: Sendable {
         let batch = counters.takeBatch()
         if !batch.isEmpty {
             do {
-                try store.add(batch)
+                try store.add(batch.counts)
             } catch {
                 counters.putBack(batch)
                 throw error
@@ -117,9 +117,9 @@ final class UsageRecorder: Sendable {
         if full {
             try store.rollUpEverything()
         } else if !batch.isEmpty {
-            try store.rollUp(scopesOf: batch)
+            try store.rollUp(scopesOf: batch.counts)
         }
-        return batch.scopeCounts.count
+        return batch.counts.scopes.count
     }
 
     private static func utcDay() -> Int { Int(Date().timeIntervalSince1970) / 86_400 }

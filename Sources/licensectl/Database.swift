@@ -7,47 +7,57 @@ import LicenseStore
 extension Licensectl {
     struct Migrate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Apply the SQL migrations (sql/NNN_name.sql) that the database has not applied yet.",
-            discussion: "Run as the owner role. Each migration runs in its own transaction and is recorded in schema_migrations.")
+            abstract: "Bring the database's schema up to date: the migrations it has not applied, then every function and view.",
+            discussion: """
+                Run as the owner role or a superuser. Each migration (DIR/migrations/NNN_name.sql) runs in its own transaction \
+                and is recorded in schema_migrations; then the functions (DIR/functions) and views (DIR/views) are made whole, \
+                in one transaction.
+                """)
 
         @Option(help: ArgumentHelp("libpq connection string.", valueName: "CONNINFO"))
         var database: String
 
-        @Option(help: ArgumentHelp("The migrations folder (default: the package's /usr/share/license-server/sql, or sql/ of this checkout).",
+        @Option(help: ArgumentHelp("The schema's folder (default: the package's /usr/share/license-server/sql, or sql/ of this checkout).",
                                    valueName: "DIR"))
         var migrations: String?
 
         func run() throws {
-            let directory = try migrations ?? Self.defaultMigrationsDirectory()
-            let migrations = try FileManager.default.contentsOfDirectory(atPath: directory)
-                .filter { $0.hasSuffix(".sql") && $0.prefix(3).allSatisfy(\.isNumber) }
-                .compactMap { file -> Administration.Migration? in
-                    guard let version = Int(file.prefix(3)) else { return nil }
-                    return Administration.Migration(version: version, name: file,
-                                                    sql: try String(contentsOfFile: directory + "/" + file, encoding: .utf8))
+            let directory = try migrations ?? Self.defaultSchemaDirectory()
+            func files(_ kind: String) throws -> [Administration.SQLFile] {
+                let folder = directory + "/" + kind
+                guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+                    throw CommandError("\(folder): no such folder; --migrations names the folder that holds migrations/, functions/ and views/")
                 }
-            let applied = try Administration(conninfo: database).migrate(migrations)
-            for name in applied { print("applied \(name)") }
-            print(applied.isEmpty ? "up to date" : "applied \(applied.count) migration(s)")
+                return try names.filter { $0.hasSuffix(".sql") }.sorted().map { name in
+                    Administration.SQLFile(name: name, sql: try String(contentsOfFile: folder + "/" + name, encoding: .utf8))
+                }
+            }
+            let schema = Administration.Schema(migrations: try files("migrations"), functions: try files("functions"),
+                                               views: try files("views"))
+            let migrated = try Administration(conninfo: database).migrate(schema)
+            for name in migrated.applied { print("applied \(name)") }
+            print(migrated.applied.isEmpty ? "up to date" : "applied \(migrated.applied.count) migration(s)")
+            print("made \(migrated.definitions) function and view file(s) whole")
         }
 
-        /// The package's migrations (`share/license-server/sql` beside the `bin/` of this
-        /// licensectl, so /usr/share/license-server/sql when installed); else sql/ of the current
-        /// folder, else of the checkout this licensectl was built in.
-        static func defaultMigrationsDirectory() throws -> String {
+        /// The package's schema (`share/license-server/sql` beside the `bin/` of this licensectl,
+        /// so /usr/share/license-server/sql when installed); else sql/ of the current folder, else
+        /// of the checkout this licensectl was built in.
+        static func defaultSchemaDirectory() throws -> String {
+            func isSchema(_ folder: String) -> Bool { FileManager.default.fileExists(atPath: folder + "/migrations") }
             // Started through PATH, arguments[0] is a bare name; the kernel knows the file.
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let binFolder = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
             let installed = binFolder.deletingLastPathComponent().appendingPathComponent("share/license-server/sql").path
-            if FileManager.default.fileExists(atPath: installed + "/001_licenses_and_seats.sql") { return installed }
-            if FileManager.default.fileExists(atPath: "sql/001_licenses_and_seats.sql") { return "sql" }
+            if isSchema(installed) { return installed }
+            if isSchema("sql") { return "sql" }
             var folder = binFolder
             for _ in 0..<5 {
                 folder.deleteLastPathComponent()
                 let candidate = folder.appendingPathComponent("sql").path
-                if FileManager.default.fileExists(atPath: candidate + "/001_licenses_and_seats.sql") { return candidate }
+                if isSchema(candidate) { return candidate }
             }
-            throw CommandError("cannot find the migrations (/usr/share/license-server/sql or a checkout's sql/); give them with --migrations DIR")
+            throw CommandError("cannot find the schema (/usr/share/license-server/sql or a checkout's sql/); give it with --migrations DIR")
         }
     }
 

@@ -1,3 +1,4 @@
+import StoreBoundary
 import Foundation
 import InMemorySeatStore
 import LicenseCore
@@ -126,28 +127,24 @@ struct CheckHandlerTests {
         // A release counts nothing.
         _ = harness.request("/release", method: "POST", body: Array(try harness.code(key).utf8))
 
-        let batch = harness.shared.usage.takeBatch()
-        let checks = Dictionary(batch.scopeCounts.map { ("\($0.license.id)/\($0.scope)", ($0.checks, $0.denials)) },
+        let batch = harness.shared.usage.takeBatch().counts
+        let checks = Dictionary(batch.scopes.map { ("\($0.license.id)/\($0.scope)", ($0.checks, $0.denials)) },
                                 uniquingKeysWith: { first, _ in first })
-        #expect(checks["COUNT-1/"]! == (3, 2))          // valid; refused for users and for an option, both in base
+        #expect(checks["COUNT-1/base"]! == (3, 2))      // valid; refused for users and for an option, both in base
         #expect(checks["COUNT-1/Channel"]! == (2, 0))   // the users refusal is counted in base, the first scope without room
-        #expect(checks["COUNT-2/"]! == (1, 1))
-        #expect(Set(batch.denialCounts.map { "\($0.license.id):\($0.reason):\($0.denials)" })
+        #expect(checks["COUNT-2/base"]! == (1, 1))
+        #expect(Set(batch.denials.map { "\($0.license.id):\($0.reason):\($0.denials)" })
                 == ["COUNT-1:users:1", "COUNT-1:option:1", "COUNT-2:expired:1", ":unsupported-field:1"])
-        #expect(Set(batch.clientCounts.map { "\($0.license.id) \($0.domain) \($0.revision) \($0.checks)" })
+        #expect(Set(batch.clients.map { "\($0.license.id) \($0.domain) \($0.revision) \($0.checks)" })
                 == ["COUNT-1 app.example.com 7.1 2", "COUNT-1 other.example.com 9.9 1"])
     }
 
     @Test("a store that fails answers 503 with Retry-After; a fault is logged as one, with its code")
     func storeFailure() throws {
-        struct Broken: StoreFailure {
-            let failureKind: StoreFailureKind
-            var failureCode: String? { failureKind == .fault ? "42501" : nil }
-        }
         let harness = try HandlerHarness()
         let code = try harness.code(try harness.key(["users=5"]))
-        for kind in [StoreFailureKind.unavailable, .timedOut, .fault] {
-            harness.store.failure = Broken(failureKind: kind)
+        for kind in [StoreError.Kind.unavailable, .timedOut, .fault] {
+            harness.store.failure = StoreError(kind: kind, code: kind == .fault ? "42501" : nil, message: "broken")
             let response = harness.request(query: "code=" + code)
             #expect(response.status == 503 && response.headers.contains { $0 == ("Retry-After", "5") })
         }

@@ -1,3 +1,5 @@
+import LicenseSigning
+import StoreBoundary
 import InMemorySeatStore
 import LicenseCore
 @testable import LicenseService
@@ -15,27 +17,27 @@ struct ConsoleHandlerTests {
         var failing = false
         var searches: [String?] = []
 
-        struct Failure: Error {}
+        static let failure = StoreError(kind: .unavailable, message: "the stand-in console is down")
 
-        func licenses(search: String?, offset: Int, limit: Int) throws -> ConsoleLicenses {
-            if failing { throw Failure() }
+        func licenses(search: String?, offset: Int, limit: Int) throws(StoreError) -> ConsoleLicenses {
+            if failing { throw Self.failure }
             searches.append(search)
             return ConsoleLicenses(licenses: Array(licenseList.dropFirst(offset).prefix(limit)), hasMore: licenseList.count > offset + limit,
                                    readAt: "2026-12-02 10:00:00", countedAt: "2026-12-02 09:59:30")
         }
 
-        func license(realm: String, id: String) throws -> ConsoleLicenseDetail? {
-            if failing { throw Failure() }
+        func license(realm: String, id: String) throws(StoreError) -> ConsoleLicenseDetail? {
+            if failing { throw Self.failure }
             return detail.flatMap { $0.parts.first?.license.realm == realm && $0.parts.first?.license.licenseID == id ? $0 : nil }
         }
 
-        func expiring(withinDays days: Int) throws -> ConsoleExpiring {
+        func expiring(withinDays days: Int) throws(StoreError) -> ConsoleExpiring {
             ConsoleExpiring(entries: [.init(realm: "default", product: "X-META-X", licenseID: "ACME-1", licensee: "Acme & Sons",
                                             validUntil: "2026-12-20", expiresInDays: 18, maintenanceUntil: nil, maintenanceEndsInDays: nil)],
                             readAt: "2026-12-02 10:00:00")
         }
 
-        func denials(days: Int) throws -> ConsoleDenials {
+        func denials(days: Int) throws(StoreError) -> ConsoleDenials {
             ConsoleDenials(entries: [.init(realm: "default", licenseID: nil, reason: "bad-signature", denials: 3),
                                      .init(realm: "default", licenseID: "ACME-1", reason: "users", denials: 2)],
                            readAt: "2026-12-02 10:00:00")

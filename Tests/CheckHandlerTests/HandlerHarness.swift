@@ -18,12 +18,12 @@ final class HandlerHarness {
     /// The handlers' clock for signed answers: 2026-12-01T12:00:00Z.
     static let now = UTCTimestamp(secondsSince1970: 1_796_126_400)
 
-    let store = InMemorySeatStore()
+    let store = InMemorySeatStore(now: { HandlerHarness.now })
     let shared = SharedCheckState(metrics: PoolMetrics(realms: ["default"], workers: 4))
     let log = RecordedLog()
     let router: Router
 
-    /// `signed`: the default realm has an answer key; leases of 24 h and 15 min.
+    /// `signed`: the default realm has an answer key. The store's leases are 24 h and 15 min.
     init(signed: Bool = false) throws {
         let realms = RealmIssuers(realms: ["default": IssuerKeys(keys: ["default": try Self.issuer.privateKey.publicKey])])
         let log = self.log
@@ -31,7 +31,7 @@ final class HandlerHarness {
             realms: realms, secret: ServerSecret(bytes: Array(repeating: 7, count: 32)), serverSystemID: "Eth_52:54:00:00:00:01",
             logger: Logger(label: "test") { _ in RecordingLogHandler(log: log) },
             answerKeys: AnswerKeys(signers: signed ? ["default": AnswerSigner(privateKey: Self.answerKey)] : [:]),
-            seatLeaseSeconds: 86_400, instanceLeaseSeconds: 900, now: { HandlerHarness.now }, today: { HandlerHarness.today })
+            now: { HandlerHarness.now }, today: { HandlerHarness.today })
         router = Router.licenseRoutes(settings: settings, shared: shared, store: store)
     }
 

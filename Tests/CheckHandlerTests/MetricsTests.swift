@@ -1,3 +1,4 @@
+import StoreBoundary
 import Foundation
 import InMemorySeatStore
 import LicenseCore

@@ -1,3 +1,4 @@
+import LicenseSigning
 import Foundation
 import LicenseService
 import Testing
@@ -30,7 +31,7 @@ struct ServerSecretTests {
 
     @Test("a secret shorter than 32 bytes is refused, saying how long it is")
     func tooShort() throws {
-        #expect(throws: ServiceSetupError.self) { try secret(fromFile: Array("short secret\n".utf8)) }
+        #expect(throws: ServerSecretError.self) { try secret(fromFile: Array("short secret\n".utf8)) }
         do {
             _ = try secret(fromFile: Array(repeating: 0x41, count: 31) + [0x0A])
             Issue.record("a 31-byte line was accepted")

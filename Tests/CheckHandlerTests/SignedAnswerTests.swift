@@ -55,6 +55,33 @@ struct SignedAnswerTests {
         #expect(withoutRights["heartbeat"] is NSNull)
     }
 
+    @Test("until and the heartbeat follow the leases the store counts with, not a setting of the pool's; never past the key's last day")
+    func untilFromTheStore() throws {
+        harness.store.seatLeaseSeconds = 3_600
+        harness.store.instanceLeaseSeconds = 60
+        let seatCode = try harness.code(try harness.key(["id=S-5", "users=3"]), nonce: "nonce-0123456789abcdef")
+        let rightsCode = try harness.code(try harness.key(["id=S-6", "rights=3"]), instance: "instance-0003", nonce: "nonce-0123456789abcdef")
+        for (code, lease) in [(seatCode, Int64(3_600)), (rightsCode, 60)] {
+            let response = harness.request(query: "code=" + code)
+            guard case .verified(let signature) = try verdict(response, code: code) else {
+                Issue.record("not verified")
+                return
+            }
+            #expect(signature.until == UTCTimestamp(secondsSince1970: HandlerHarness.now.secondsSince1970 + lease))
+        }
+        let json = try harness.json(try harness.code(try harness.key(["id=S-6", "rights=3"]), instance: "instance-0004"))
+        #expect(json["heartbeat"] as? Int == 20)
+        // HandlerHarness.now is 2026-12-01 12:00 UTC: with a day's lease, a key whose last day is
+        // today still ends at 23:59:59.
+        harness.store.seatLeaseSeconds = 86_400
+        let endingToday = try harness.code(try harness.key(["id=S-7", "duration=01Jan2026-01Dec2026"]), nonce: "nonce-0123456789abcdef")
+        guard case .verified(let lastDay) = try verdict(harness.request(query: "code=" + endingToday), code: endingToday) else {
+            Issue.record("not verified")
+            return
+        }
+        #expect(lastDay.until?.description == "2026-12-01T23:59:59Z")
+    }
+
     @Test("invalid answers (before and after the store) and released are signed with an empty until")
     func invalidAndReleased() throws {
         let refusedEarly = try harness.code(try harness.key(["id=S-4"], by: HandlerHarness.stranger), nonce: "nonce-0123456789abcdef")

@@ -1,13 +1,10 @@
 import Foundation
 import LicenseCore
-import LicenseService
+import StoreBoundary
 
 /// What the in-memory store throws when told to fail like an unreachable database.
-public enum InMemorySeatStoreFailure: StoreFailure {
-    case down
-
-    public var failureKind: StoreFailureKind { .unavailable }
-    public var failureCode: String? { nil }
+public enum InMemorySeatStoreFailure {
+    public static let down = StoreError(kind: .unavailable, message: "the in-memory store is down")
 }
 
 /// A `SeatStoring` in memory, for the handler's tests and its fuzzer: it follows rule 9 in the
@@ -17,9 +14,9 @@ public final class InMemorySeatStore: SeatStoring {
     private struct Seat: Hashable {
         let license: LicenseIdentity
         let scope: String
-        let user: String
-        let instance: String
-        let computer: String
+        let user: SeatHash
+        let instance: SeatHash
+        let computer: SeatHash
     }
 
     /// Registrations asked for, in order.
@@ -28,38 +25,49 @@ public final class InMemorySeatStore: SeatStoring {
     public var revokedLicenseIDs: Set<String> = []
     public var revokedFingerprints: Set<String> = []
     /// When set, every call throws it (a store that is down or at fault).
-    public var failure: (any Error)?
+    public var failure: StoreError?
     /// Whether `seat` should answer "not registered" once more, as after a database reset.
     public var forgetsRegistrationOnce = false
 
     private var registered: Set<LicenseIdentity> = []
     private var seats: Set<Seat> = []
 
-    public init() {}
+    /// The leases it counts with, in seconds, as the database's `leases` row holds them.
+    public var seatLeaseSeconds: Int64 = 86_400
+    public var instanceLeaseSeconds: Int64 = 900
+    private let now: () -> UTCTimestamp
+
+    public init(now: @escaping () -> UTCTimestamp = { UTCTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)) }) {
+        self.now = now
+    }
 
     public func isHealthy() -> Bool { failure == nil }
 
-    public func register(_ key: LicenseKey, as license: LicenseIdentity, fingerprint: String) throws {
+    public func register(_ key: LicenseKey, as license: LicenseIdentity, fingerprint: String) throws(StoreError) {
         if let failure { throw failure }
         registrations.append((license, fingerprint))
         registered.insert(license)
     }
 
-    public func isRevoked(_ license: LicenseIdentity, fingerprint: String) throws -> Bool {
+    public func isRevoked(_ license: LicenseIdentity, fingerprint: String) throws(StoreError) -> Bool {
         if let failure { throw failure }
         return revokedLicenseIDs.contains(license.id) || revokedFingerprints.contains(fingerprint)
     }
 
-    public func seat(_ request: SeatRequest) throws -> SeatOutcome {
+    public func seat(_ request: SeatRequest) throws(StoreError) -> SeatOutcome {
         if try isRevoked(request.license, fingerprint: request.fingerprint) { return .revoked }
         if forgetsRegistrationOnce {
             forgetsRegistrationOnce = false
             registered.remove(request.license)
         }
-        guard registered.contains(request.license) else { throw LicenseNotRegistered() }
+        guard registered.contains(request.license) else { return .unregistered }
+        let leaseSeconds = request.scopes.contains { $0.limits.rights != nil } ? instanceLeaseSeconds : seatLeaseSeconds
+        let seated = SeatOutcome.seated(until: UTCTimestamp(secondsSince1970: now().secondsSince1970 + leaseSeconds),
+                                        leaseSeconds: leaseSeconds)
         let wanted = request.scopes.map { seat(request, scope: $0.name) }
-        if wanted.allSatisfy(seats.contains) { return .seated }
-        for (scope, limits) in request.scopes {
+        if wanted.allSatisfy(seats.contains) { return seated }
+        for scope in request.scopes.map(\.name) {
+            let limits = request.scopes.first { $0.name == scope }!.limits
             let active = seats.filter { $0.license == request.license && $0.scope == scope }
             let new = seat(request, scope: scope)
             let withIt = active.union([new])
@@ -68,13 +76,13 @@ public final class InMemorySeatStore: SeatStoring {
             if let rights = limits.rights, withIt.count > rights { return .refused(.rights, scope: scope) }
         }
         seats.formUnion(wanted)
-        return .seated
+        return seated
     }
 
-    public func usage(_ request: SeatRequest) throws -> [String: ScopeUsage] {
+    public func usage(_ request: SeatRequest) throws(StoreError) -> [String: ScopeUsage] {
         if let failure { throw failure }
         var usage: [String: ScopeUsage] = [:]
-        for (scope, _) in request.scopes {
+        for scope in request.scopes.map(\.name) {
             let active = seats.filter { $0.license == request.license && $0.scope == scope }
             let limit = ScopeUsage.countLimit + 1
             usage[scope] = ScopeUsage(rights: min(active.count, limit), users: min(Set(active.map(\.user)).count, limit),
@@ -83,16 +91,15 @@ public final class InMemorySeatStore: SeatStoring {
         return usage
     }
 
-    public func release(_ license: LicenseIdentity, userHash: String, instanceHash: String) throws {
+    public func release(_ license: LicenseIdentity, user: SeatHash, instance: SeatHash) throws(StoreError) {
         if let failure { throw failure }
-        seats = seats.filter { !($0.license == license && $0.user == userHash && $0.instance == instanceHash) }
+        seats = seats.filter { !($0.license == license && $0.user == user && $0.instance == instance) }
     }
 
     /// How many seats (of every scope) the store holds.
     public var seatCount: Int { seats.count }
 
     private func seat(_ request: SeatRequest, scope: String) -> Seat {
-        Seat(license: request.license, scope: scope, user: request.userHash, instance: request.instanceHash,
-             computer: request.computerHash)
+        Seat(license: request.license, scope: scope, user: request.user, instance: request.instance, computer: request.computer)
     }
 }

@@ -74,6 +74,14 @@ struct LicenseKeyTests {
         #expect(key.terms.option(named: "B")?.limits == LicenseTerms.Limits(rights: 4, hosts: 3))
     }
 
+    @Test("no option may be named base, the base product's scope (malformed-key); Base and base2 may")
+    func optionNamedBase() throws {
+        #expect(throws: LicenseKeyError.self) { try LicenseKey(parsing: "P option=base users=2 " + Fixtures.placeholderSignature) }
+        #expect(throws: LicenseKeyError.self) { try LicenseTerms(product: "P", fields: [LicenseTerms.Field("option", "base")]) }
+        let key = try LicenseKey(parsing: "P option=Base option=base2 " + Fixtures.placeholderSignature)
+        #expect(key.options.map(\.name) == ["Base", "base2"])
+    }
+
     @Test("fields other than limits apply to the whole license wherever they stand")
     func globalFieldsAfterOptions() throws {
         let key = try LicenseKey(parsing: "P option=A users=2 type=floating host=x.example " + Fixtures.placeholderSignature)

@@ -237,7 +237,7 @@ struct DebianPackageTests {
 
     /// SPEC §10's table, the user and the secret.
     func expectInstalledLayout(_ root: DebianRoot) throws {
-        for path in ["/usr/bin/license-server", "/usr/bin/licensectl", "/usr/share/license-server/sql/001_licenses_and_seats.sql",
+        for path in ["/usr/bin/license-server", "/usr/bin/licensectl", "/usr/share/license-server/sql/migrations/013_schema_of_0.4.0.sql",
                      "/lib/systemd/system/license-server.socket", "/lib/systemd/system/license-server.service",
                      "/etc/license-server/license-server.conf", "/etc/license-server/issuers", "/usr/share/license-server/nginx/license-server.conf",
                      "/usr/share/license-server/nginx/licenses.example.com.conf", "/usr/share/doc/license-server/README.md",

@@ -145,7 +145,7 @@ extension ServiceTests {
         #expect((limits as? [String: Int])?["users"] == Int.max)
         // The pool's stop writes its counts and rolls up the scopes it counted: both licenses.
         try flushUsage()
-        let today = "day = (now() AT TIME ZONE 'UTC')::date AND scope = ''"
+        let today = "day = (now() AT TIME ZONE 'UTC')::date AND scope = 'base'"
         #expect(try stack.sql("SELECT users FROM usage_days WHERE license_id = '\(other)' AND \(today)") == "1")
         #expect(try stack.sql("SELECT users || ' ' || users_limit FROM usage_days WHERE license_id = '\(huge)' AND \(today)")
                 == "1 9223372036854775807")
@@ -183,7 +183,7 @@ extension ServiceTests {
         #expect(try answer(try code(key, user: "json-user-1")) == "valid")
         _ = try stack.sql("""
             INSERT INTO seats (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash)
-            SELECT 'default', 'default', 'X-META-X', '\(id)', '', sha256(('u' || i)::bytea), sha256(('i' || i)::bytea),
+            SELECT 'default', 'default', 'X-META-X', '\(id)', 'base', sha256(('u' || i)::bytea), sha256(('i' || i)::bytea),
                    sha256(('c' || i)::bytea)
             FROM generate_series(1, 3000) i
             """)
@@ -247,18 +247,46 @@ extension ServiceTests {
         #expect(!log.split(separator: "\n").contains { $0.contains("database unavailable") && $0.contains("42501") })
     }
 
-    @Test("a result without the column or row asked for throws; nothing traps")
+    @Test("a result without the column asked for, a NULL where a value must be, or another type throws a fault; nothing traps")
     func missingColumn() throws {
         let connection = try PostgresConnection(conninfo: database)
-        let rows = try connection.execute("SELECT 1 AS present")
-        #expect(try rows[0, "present"] == "1")
-        #expect(throws: PostgresError.self) { try rows[0, "absent"] }
-        #expect(throws: PostgresError.self) { try rows[1, "present"] }
-        do {
-            _ = try rows[0, "absent"]
-        } catch {
-            #expect(error.kind == .fault)
+        let row = try connection.execute("SELECT 1 AS present, NULL::text AS absent_value, 'x' AS word").single()
+        #expect(try row.integer("present") == 1)
+        #expect(try row.optionalString("absent_value") == nil)
+        let reads: [(String, () throws(PostgresError) -> Void)] = [
+            ("a missing column", { () throws(PostgresError) in _ = try row.string("absent") }),
+            ("a NULL", { () throws(PostgresError) in _ = try row.string("absent_value") }),
+            ("text as an integer", { () throws(PostgresError) in _ = try row.integer("word") }),
+            ("an integer as a boolean", { () throws(PostgresError) in _ = try row.boolean("present") }),
+        ]
+        for (what, read) in reads {
+            do throws(PostgresError) {
+                try read()
+                Issue.record("\(what) was read without an error")
+            } catch {
+                #expect(error.kind == .fault, "\(what)")
+            }
         }
+        #expect(throws: PostgresError.self) { try connection.execute("SELECT 1 AS one UNION ALL SELECT 2").single() }
+    }
+
+    @Test("typed values go to PostgreSQL and back as they are: text, integers, booleans, bytes, arrays, NULL")
+    func typedValues() throws {
+        let connection = try PostgresConnection(conninfo: database)
+        let awkward = ["a,b", "{brace}", "quote\"d", "back\\slash", "NULL", "", "ünï"]
+        let row = try connection.execute("""
+            SELECT $1::text = 'plain' AS text_ok, $2::bigint + 1 AS next, NOT $3::boolean AS negated, length($4::bytea) AS bytes,
+                   encode($4::bytea, 'hex') AS hex, $5::text[] = ARRAY['a,b', '{brace}', 'quote"d', 'back\\slash', 'NULL', '', 'ünï']
+                   AS array_ok, array_length($5::text[], 1) AS elements, $6::bigint[] AS numbers, $7::text IS NULL AS is_null
+            """, [.text("plain"), .integer(Int64.max - 1), .boolean(false), .bytes([0, 1, 0xFE, 0xFF]), .textArray(awkward),
+                  .integerArray([1, nil, -3]), .null]).single()
+        #expect(try row.boolean("text_ok"))
+        #expect(try row.integer("next") == Int64.max)
+        #expect(try row.boolean("negated"))
+        #expect(try row.integer("bytes") == 4 && row.string("hex") == "0001feff")
+        #expect(try row.boolean("array_ok") && row.integer("elements") == Int64(awkward.count))
+        #expect(try row.string("numbers") == "{1,NULL,-3}")
+        #expect(try row.boolean("is_null"))
     }
 
     @Test("SQLSTATEs are classified once: unavailable, timed out, or a fault")

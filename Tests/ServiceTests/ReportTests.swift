@@ -189,7 +189,7 @@ extension ServiceTests {
         #expect(try answer(try code(untouchedKey, user: "rollup-1")) == "valid")
         try flushUsage()
         func usersToday(_ license: String) throws -> String {
-            try stack.sql("SELECT users FROM usage_days WHERE license_id = '\(license)' AND scope = '' AND day = (now() AT TIME ZONE 'UTC')::date")
+            try stack.sql("SELECT users FROM usage_days WHERE license_id = '\(license)' AND scope = 'base' AND day = (now() AT TIME ZONE 'UTC')::date")
         }
         #expect(try usersToday(touched) == "1" && usersToday(untouched) == "1")
         // A second user in each license, written behind the pool's back: a roll-up of one scope
@@ -229,7 +229,7 @@ extension ServiceTests {
             UPDATE seats SET last_seen = '2025-03-10 12:00+00', first_seen = '2025-03-10 12:00+00'
                 WHERE license_id = '\(id)' AND last_seen < (SELECT max(last_seen) FROM seats WHERE license_id = '\(id)');
             INSERT INTO usage_days (realm, issuer, product, license_id, scope, day, users, checks)
-                VALUES ('default', 'default', 'X-META-X', '\(id)', '', '2025-03-10', 2, 2);
+                VALUES ('default', 'default', 'X-META-X', '\(id)', 'base', '2025-03-10', 2, 2);
             INSERT INTO denial_days (realm, issuer, product, license_id, day, reason, denials)
                 VALUES ('default', 'default', 'X-META-X', '\(id)', '2025-03-10', 'users', 1);
             """)

@@ -7,7 +7,7 @@
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 SET synchronous_commit = off;
 INSERT INTO seats (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash, first_seen, last_seen)
-SELECT 'default', 'default', 'X-BENCH', 'bench-' || l, '',
+SELECT 'default', 'default', 'X-BENCH', 'bench-' || l, 'base',
        hmac('user:' || id, :'secret', 'sha256'), hmac('instance:' || id, :'secret', 'sha256'),
        hmac('computer:' || id, :'secret', 'sha256'), now(), now()
 FROM generate_series(1, :licenses) AS l, generate_series(1, :users) AS u,

@@ -1,6 +1,10 @@
 /// Everything a license key says except its signature: the fields in key order and what
 /// they mean. Built only through validation, so every value here is well-formed.
 public struct LicenseTerms: Equatable, Sendable {
+    /// The base product's scope: its name in answers (SPEC §3), reports and the database. No
+    /// option may take it (a key with `option=base` is `malformed-key`).
+    public static let baseScope = "base"
+
     /// One `name=value` field, its value unquoted, exactly as signed.
     public struct Field: Equatable, Sendable {
         public let name: String

@@ -81,6 +81,7 @@ struct LicenseTermsBuilder {
             if currentOption != nil { currentOption!.limits = limits } else { baseLimits = limits }
         case "option":
             guard ASCII.isProductName(value.utf8) else { throw malformed("must be [A-Za-z0-9][A-Za-z0-9._+-]*") }
+            guard value != LicenseTerms.baseScope else { throw malformed("\(value) names the base product's scope, not an option") }
             closeCurrentOption()
             guard !options.contains(where: { $0.name == value }) else { throw malformed("option \(value) appears twice") }
             currentOption = (value, LicenseTerms.Limits())

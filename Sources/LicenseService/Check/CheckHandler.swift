@@ -1,6 +1,7 @@
 import LicenseCore
 import LicenseSigning
 import Logging
+import StoreBoundary
 
 /// `/check` and `/release` (SPEC §3, §4): a startup code in; `valid`, `invalid REASON` or
 /// `released` out. Decoding and rules 1–2 need no store; registration, revocation and seats
@@ -38,8 +39,8 @@ public final class CheckHandler {
         let result: PoolMetrics.Result
         var reason: CheckReason? = nil
         var code: StartupCode? = nil
-        /// For a `valid` answer: how long the seat stays active unless checked again (`until`).
-        var activeForSeconds: Int64? = nil
+        /// For a `valid` answer: when the seat stops counting unless checked again (`until`).
+        var activeUntil: UTCTimestamp? = nil
     }
 
     /// The start of a request, or the answer that ends it before the store (a 400, rules 1–2).
@@ -70,10 +71,10 @@ public final class CheckHandler {
             return answer.response
         }
         let time = settings.now()
-        let until = answer.activeForSeconds.map { UTCTimestamp(secondsSince1970: time.secondsSince1970 + $0) }
         var response = answer.response
         do {
-            let signature = try signer.signature(codeText: code.text, body: Array(response.body.utf8), time: time, until: until)
+            let signature = try signer.signature(codeText: code.text, body: Array(response.body.utf8), time: time,
+                                                 until: answer.activeUntil)
             response.headers.append((AnswerSignature.headerName, signature.headerValue))
         } catch {
             // OpenSSL out of memory: the answer goes unsigned (a client that asked for a
@@ -84,7 +85,7 @@ public final class CheckHandler {
     }
 
     private func answerCheck(_ request: ServiceRequest) -> Answer {
-        afterRulesOneAndTwo(request, countingRefusals: true) { start in
+        afterRulesOneAndTwo(request, countingRefusals: true) { start throws(StoreError) in
             if let reason = LicenseCheck.evaluate(start.key, code: start.code, origin: request.origin, isRevoked: false,
                                                   serverSystemID: settings.serverSystemID, today: settings.today()) {
                 // Revocation (rule 3) outranks rules 4–8, so a refusal asks for it; a start that
@@ -96,19 +97,20 @@ public final class CheckHandler {
     }
 
     private func answerRelease(_ request: ServiceRequest) -> Answer {
-        afterRulesOneAndTwo(request, countingRefusals: false) { start in
+        afterRulesOneAndTwo(request, countingRefusals: false) { start throws(StoreError) in
             if try store.isRevoked(start.license, fingerprint: start.fingerprint) {
                 return invalid(start, .revoked)
             }
-            try store.release(start.license, userHash: hash(.user, start.code.userID),
-                              instanceHash: hash(.instance, start.code.effectiveInstance))
+            try store.release(start.license, user: hash(.user, start.code.userID),
+                              instance: hash(.instance, start.code.effectiveInstance))
             return Answer(response: AnswerPresenter.released, result: .released)
         }
     }
 
     /// Opens the request (its answer when it ends before the store), registers the license when
     /// due and runs `body`; a store that fails on the way answers 503.
-    private func afterRulesOneAndTwo(_ request: ServiceRequest, countingRefusals: Bool, _ body: (Start) throws -> Answer) -> Answer {
+    private func afterRulesOneAndTwo(_ request: ServiceRequest, countingRefusals: Bool,
+                                     _ body: (Start) throws(StoreError) -> Answer) -> Answer {
         let start: Start
         switch open(request, countingRefusals: countingRefusals) {
         case .answered(let answer): return answer
@@ -156,7 +158,7 @@ public final class CheckHandler {
     }
 
     /// A key seen with a valid signature is registered (SPEC §4), at most once a minute per pool.
-    private func registerIfDue(_ start: Start) throws {
+    private func registerIfDue(_ start: Start) throws(StoreError) {
         guard shared.registrations.claimRegistration(realm: start.license.realm, fingerprint: start.fingerprint) else { return }
         do {
             try register(start)
@@ -166,25 +168,23 @@ public final class CheckHandler {
         }
     }
 
-    private func register(_ start: Start) throws {
+    private func register(_ start: Start) throws(StoreError) {
         try store.register(start.key, as: start.license, fingerprint: start.fingerprint)
         shared.registrations.registered(realm: start.license.realm, fingerprint: start.fingerprint)
     }
 
     /// Rules 9–10 for a start that passed rules 4–8.
-    private func seat(_ start: Start) throws -> Answer {
+    private func seat(_ start: Start) throws(StoreError) -> Answer {
         let request = SeatRequest(
             license: start.license, fingerprint: start.fingerprint,
             // Rule 8 passed: every requested option is in the key (compactMap so that nothing can trap).
-            scopes: [(SeatRequest.baseScope, start.key.baseLimits)] + start.code.options.compactMap { name in
-                start.key.terms.option(named: name).map { (name, $0.limits) }
+            scopes: [SeatScope(name: LicenseTerms.baseScope, limits: start.key.baseLimits)] + start.code.options.compactMap { name in
+                start.key.terms.option(named: name).map { SeatScope(name: name, limits: $0.limits) }
             },
-            userHash: hash(.user, start.code.userID), instanceHash: hash(.instance, start.code.effectiveInstance),
-            computerHash: hash(.computer, start.code.effectiveComputer))
-        let outcome: SeatOutcome
-        do {
-            outcome = try store.seat(request)
-        } catch is LicenseNotRegistered {
+            user: hash(.user, start.code.userID), instance: hash(.instance, start.code.effectiveInstance),
+            computer: hash(.computer, start.code.effectiveComputer))
+        var outcome = try store.seat(request)
+        if outcome == .unregistered {
             try register(start)
             outcome = try store.seat(request)
         }
@@ -198,21 +198,30 @@ public final class CheckHandler {
                                                             scopes: request.scopes,
                                                             usage: start.wantsJSON ? try store.usage(request) : [:]),
                           result: .invalid, reason: reason)
-        case .seated:
+        case .seated(let until, let leaseSeconds):
             count(start, scopes: scopeNames, refusal: nil)
-            // Where a scope counts rights, the seat holds its right for the instance lease (SPEC §8).
+            // Where a scope counts rights, the seat holds its right for the instance lease: a
+            // running program checks again at a third of it (SPEC §8).
             let countsRights = request.scopes.contains { $0.limits.rights != nil }
             return Answer(response: AnswerPresenter.valid(start.key, license: start.license.id, scopes: request.scopes,
                                                           usage: start.wantsJSON ? try store.usage(request) : nil,
-                                                          heartbeat: countsRights ? settings.heartbeatSeconds : nil),
-                          result: .valid,
-                          activeForSeconds: countsRights ? settings.instanceLeaseSeconds : settings.seatLeaseSeconds)
+                                                          heartbeat: countsRights ? max(1, leaseSeconds / 3) : nil),
+                          result: .valid, activeUntil: Self.until(until, key: start.key))
+        case .unregistered:
+            throw StoreError(kind: .fault, message: "the license is still not registered after registering it")
         }
+    }
+
+    /// A signed `until` is never later than the end of the key's last day (SPEC §7).
+    static func until(_ seatUntil: UTCTimestamp, key: LicenseKey) -> UTCTimestamp {
+        guard let lastDay = key.duration?.last else { return seatUntil }
+        let endOfLastDay = UTCTimestamp(secondsSince1970: (lastDay.daysSince1970 + 1) * 86_400 - 1)
+        return min(seatUntil, endOfLastDay)
     }
 
     /// A refusal of rules 3–8, counted in the base scope.
     private func refuse(_ start: Start, _ reason: CheckReason) -> Answer {
-        count(start, scopes: [SeatRequest.baseScope], refusal: (reason, SeatRequest.baseScope))
+        count(start, scopes: [LicenseTerms.baseScope], refusal: (reason, LicenseTerms.baseScope))
         return invalid(start, reason)
     }
 
@@ -233,24 +242,23 @@ public final class CheckHandler {
             refusal: refusal, day: settings.today())
     }
 
-    private func hash(_ kind: ServerSecret.Kind, _ value: String) -> String {
-        settings.secret.hash(kind, value)
+    private func hash(_ kind: ServerSecret.Kind, _ value: String) -> SeatHash {
+        SeatHash(bytes: settings.secret.hash(kind, value))
     }
 
     /// The 503 of SPEC §3 for any failure after the key check. The log tells an unavailable or
     /// busy store from a fault (a missing table, a privilege, an answer the migrations should not
     /// give), which needs a person, not a retry. Errors name statements and SQLSTATEs, never
     /// parameters: no ID reaches the log.
-    private func unavailable(_ error: any Error, realm: String) -> Answer {
-        let failure = error as? any StoreFailure
-        shared.metrics.record(failure)
-        if let failure, failure.failureKind != .fault {
+    private func unavailable(_ error: StoreError, realm: String) -> Answer {
+        shared.metrics.record(error)
+        if error.kind != .fault {
             settings.logger.error("database unavailable", metadata: [
-                "kind": "\(failure.failureKind.rawValue)", "error": "\(error)", "realm": "\(realm)",
+                "kind": "\(error.kind.rawValue)", "error": "\(error)", "realm": "\(realm)",
             ])
         } else {
             settings.logger.error("database fault", metadata: [
-                "sqlstate": "\(failure?.failureCode ?? "none")", "error": "\(error)", "realm": "\(realm)",
+                "sqlstate": "\(error.code ?? "none")", "error": "\(error)", "realm": "\(realm)",
             ])
         }
         return Answer(response: Self.unavailableResponse, result: .unavailable)

@@ -1,3 +1,4 @@
+import LicenseSigning
 import Foundation
 import LicenseCore
 import Logging
@@ -15,13 +16,9 @@ public struct CheckSettings: Sendable {
     public let logger: Logger
     /// The realms' answer keys (SPEC §7); a realm without one answers unsigned.
     public let answerKeys: AnswerKeys
-    /// How long a seat stays active without a check (`--lease`), in seconds.
-    public let seatLeaseSeconds: Int64
-    /// How long a seat counts for `rights` without a check (`--instance-lease`, SPEC §8), in seconds.
-    public let instanceLeaseSeconds: Int64
 
     public init(realms: RealmIssuers, secret: ServerSecret, serverSystemID: String?, logger: Logger,
-                answerKeys: AnswerKeys = AnswerKeys(), seatLeaseSeconds: Int64 = 86_400, instanceLeaseSeconds: Int64 = 900,
+                answerKeys: AnswerKeys = AnswerKeys(),
                 now: @escaping @Sendable () -> UTCTimestamp = CheckSettings.systemClock,
                 today: @escaping @Sendable () -> LicenseDate) {
         self.realms = realms
@@ -31,8 +28,6 @@ public struct CheckSettings: Sendable {
         self.now = now
         self.logger = logger
         self.answerKeys = answerKeys
-        self.seatLeaseSeconds = seatLeaseSeconds
-        self.instanceLeaseSeconds = instanceLeaseSeconds
     }
 
     /// This computer's clock, in whole seconds.
@@ -41,9 +36,6 @@ public struct CheckSettings: Sendable {
         clock_gettime(CLOCK_REALTIME, &now)
         return UTCTimestamp(secondsSince1970: Int64(now.tv_sec))
     }
-
-    /// The heartbeat interval of SPEC §8: a third of the instance lease, at least a second.
-    public var heartbeatSeconds: Int64 { max(1, instanceLeaseSeconds / 3) }
 }
 
 /// What the pool's workers share besides settings: the caches that spare a check work, and the

@@ -1,4 +1,5 @@
 import LicenseCore
+import StoreBoundary
 
 /// `/healthz` (SPEC §3): `ok` while the store answers.
 public struct HealthHandler {
@@ -32,21 +33,18 @@ public struct MetricsHandler {
 }
 
 extension PoolMetrics {
-    /// Counts a store failure by kind; the database was reached unless it was unavailable. An
-    /// error the store did not classify says nothing of whether it was reached.
-    func record(_ failure: (any StoreFailure)?) {
-        switch failure?.failureKind {
-        case .unavailable?:
+    /// Counts a store failure by kind; the database was reached unless it was unavailable.
+    func record(_ failure: StoreError) {
+        switch failure.kind {
+        case .unavailable:
             countDatabaseError(.unavailable)
             databaseReached(false)
-        case .timedOut?:
+        case .timedOut:
             countDatabaseError(.timeout)
             databaseReached(true)
-        case .fault?:
+        case .fault:
             countDatabaseError(.other)
             databaseReached(true)
-        case nil:
-            countDatabaseError(.other)
         }
     }
 }

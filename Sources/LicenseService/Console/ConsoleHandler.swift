@@ -1,3 +1,4 @@
+import StoreBoundary
 import Logging
 
 /// The console's routes (SPEC §12), under `/console/`: the list of licenses (`?q=` searches,
@@ -59,9 +60,8 @@ public struct ConsoleHandler {
                                                     frame: ConsolePages.Frame(systemID: systemID, readAt: detail.readAt)))
             }
         } catch {
-            let failure = error as? any StoreFailure
             logger.error("console: database unavailable", metadata: [
-                "kind": "\(failure.map { "\($0.failureKind)" } ?? "fault")", "sqlstate": "\(failure?.failureCode ?? "-")", "error": "\(error)",
+                "kind": "\(error.kind)", "sqlstate": "\(error.code ?? "-")", "error": "\(error)",
             ])
             return problem(503, "The database is unavailable", "The console cannot read the report views now; try again in a moment.",
                            search: search, headers: [("Retry-After", "5")])

@@ -1,3 +1,5 @@
+import StoreBoundary
+
 extension Router {
     /// The pool's routes over one worker's store (SPEC §3).
     /// The pool's routes; `console` is nil when the pool has no console database.

@@ -1,5 +1,6 @@
 import Foundation
 import LicenseCore
+import StoreBoundary
 import LicenseSigning
 
 /// The answers of `/check` and `/release` (SPEC §3): one line of text, or the JSON object for
@@ -7,7 +8,7 @@ import LicenseSigning
 public enum AnswerPresenter {
     /// `valid`, or the JSON object of a valid check of `license`; `heartbeat` the interval of
     /// SPEC §8 in seconds when a scope checked counts rights.
-    static func valid(_ key: LicenseKey, license: String, scopes: [(name: String, limits: LicenseTerms.Limits)],
+    static func valid(_ key: LicenseKey, license: String, scopes: [SeatScope],
                       usage: [String: ScopeUsage]?, heartbeat: Int64? = nil) -> ServiceResponse {
         guard let usage else { return .text(200, "valid") }
         return json(CheckAnswer(reason: nil, key: key, license: license, scopes: scopes, usage: usage, heartbeat: heartbeat))
@@ -16,7 +17,7 @@ public enum AnswerPresenter {
     /// `invalid REASON`, or its JSON object; `license` is the key's license ID when the caller
     /// has it (else the key's is derived, for the JSON only); `scopes` and `usage` when seats were counted.
     static func invalid(_ reason: CheckReason, key: LicenseKey?, license: String? = nil, json wantsJSON: Bool,
-                        scopes: [(name: String, limits: LicenseTerms.Limits)] = [], usage: [String: ScopeUsage] = [:]) -> ServiceResponse {
+                        scopes: [SeatScope] = [], usage: [String: ScopeUsage] = [:]) -> ServiceResponse {
         guard wantsJSON else { return .text(200, "invalid " + reason.rawValue) }
         return json(CheckAnswer(reason: reason, key: key, license: license ?? key?.licenseID, scopes: scopes, usage: usage))
     }
@@ -61,7 +62,7 @@ struct CheckAnswer: Encodable {
     /// Seconds between a running program's checks (SPEC §8); null unless a valid answer counts rights.
     let heartbeat: Int64?
 
-    init(reason: CheckReason?, key: LicenseKey?, license: String?, scopes: [(name: String, limits: LicenseTerms.Limits)],
+    init(reason: CheckReason?, key: LicenseKey?, license: String?, scopes: [SeatScope],
          usage: [String: ScopeUsage], heartbeat: Int64? = nil) {
         result = reason == nil ? "valid" : "invalid"
         self.heartbeat = heartbeat
@@ -71,7 +72,7 @@ struct CheckAnswer: Encodable {
         expires = key?.duration?.last.description
         self.scopes = scopes.map { scope in
             let used = usage[scope.name] ?? ScopeUsage()
-            return Scope(scope: scope.name == SeatRequest.baseScope ? "base" : scope.name,
+            return Scope(scope: scope.name,
                          limits: Counts(rights: scope.limits.rights, users: scope.limits.users, hosts: scope.limits.hosts),
                          inUse: Counts(rights: used.rights, users: used.users, hosts: used.hosts))
         }

@@ -1,3 +1,4 @@
+import StoreBoundary
 import Mustache
 
 /// The console's HTML (SPEC §12), rendered by Mustache templates, which escape every `{{value}}`.

@@ -1,3 +1,5 @@
+import StoreBoundary
+
 /// The license page's chart (SPEC §12): distinct users and computers per day over the last 90
 /// days, as inline SVG drawn here. Only numbers and `YYYY-MM-DD` days go into it, and those
 /// through `HTMLText.escaped` all the same.

@@ -1,11 +1,12 @@
 import Foundation
 import LicenseCore
+import StoreBoundary
 import Synchronization
 
 /// What the pool counted since its last flush: checks and denials per license scope and day,
 /// denials per reason, domains and revisions. Shared by the workers; a check adds to it in
 /// memory, and `UsageRecorder` writes it to the database in one batched statement a minute,
-/// so history costs a check no statement (SPEC's reports, sql/002_usage_history.sql).
+/// so history costs a check no statement (SPEC's reports, sql/functions/usage.sql).
 public final class UsageCounters: Sendable {
     struct ScopeDay: Hashable {
         let license: LicenseIdentity
@@ -31,9 +32,9 @@ public final class UsageCounters: Sendable {
         var checks: Int
     }
 
-    /// The most domain and revision pairs one license adds to a batch; the database keeps at
-    /// most as many new ones per license and day (sql/007), so more would only cost memory.
-    static let newClientsPerLicense = 100
+    /// The most domain and revision pairs one license adds to a batch: the database keeps at
+    /// most as many new ones per license and day, so more would only cost memory.
+    static let newClientsPerLicense = UsageCounts.newClientsPerLicenseAndDay
 
     /// One flush's worth of counts.
     public struct Batch: Sendable {
@@ -75,19 +76,15 @@ public final class UsageCounters: Sendable {
             }
         }
 
-        /// Checks and denials per license scope and day.
-        public var scopeCounts: [(license: LicenseIdentity, scope: String, day: String, checks: Int, denials: Int)] {
-            scopes.map { ($0.key.license, $0.key.scope, $0.key.day, $0.value.checks, $0.value.denials) }
-        }
-
-        /// Denials per license, day and reason.
-        public var denialCounts: [(license: LicenseIdentity, day: String, reason: String, denials: Int)] {
-            denials.map { ($0.key.license, $0.key.day, $0.key.reason, $0.value) }
-        }
-
-        /// Checks per license, domain and revision, with the first and last one's time.
-        public var clientCounts: [(license: LicenseIdentity, domain: String, revision: String, first: Date, last: Date, checks: Int)] {
-            clients.map { ($0.key.license, $0.key.domain, $0.key.revision, $0.value.first, $0.value.last, $0.value.checks) }
+        /// The batch as the usage store writes it.
+        public var counts: UsageCounts {
+            UsageCounts(
+                scopes: scopes.map { UsageCounts.Scope(license: $0.key.license, scope: $0.key.scope, day: $0.key.day,
+                                                        checks: $0.value.checks, denials: $0.value.denials) },
+                denials: denials.map { UsageCounts.Denial(license: $0.key.license, day: $0.key.day, reason: $0.key.reason,
+                                                           denials: $0.value) },
+                clients: clients.map { UsageCounts.Client(license: $0.key.license, domain: $0.key.domain, revision: $0.key.revision,
+                                                          first: $0.value.first, last: $0.value.last, checks: $0.value.checks) })
         }
     }
 

@@ -1,5 +1,5 @@
 import LicenseCore
-import LicenseCrypto
+
 import LicenseSigning
 import Synchronization
 
@@ -62,7 +62,7 @@ public final class VerifiedKeyCache: Sendable {
         let recentKey = RecentKey(realm: realm, keyLine: keyLine)
         if let known = recent.withCurrentShard({ $0[recentKey] }) { return known.authentication }
         // The digest, not the text, is the shared cache's key: 32 bytes per entry whatever the key's size.
-        let entry = Entry(realm: realm, keyDigest: Digest.sha256(keyLine))
+        let entry = Entry(realm: realm, keyDigest: keyLineDigest(keyLine))
         let shared: Shared
         if let cached = entries.withLock({ $0[entry] }) {
             shared = cached

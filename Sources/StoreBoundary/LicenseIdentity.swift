@@ -1,5 +1,5 @@
 import LicenseCore
-import LicenseSigning
+
 
 /// Which license a verified key belongs to (SPEC §1): in a realm, keys with the same issuer,
 /// product and id are one license and share its seats; the same id from another issuer or for

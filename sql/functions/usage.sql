@@ -1,49 +1,75 @@
--- "In use now" kept per license scope, for the console's list of licenses, the fullest first
--- (SPEC §12). Counting the active seats of 100 000 licenses on every page load took about two
--- seconds; record_usage() counts them anyway, each minute for the scopes a pool checked and
--- every scope hourly, so it now also keeps:
---
---   usage_now         per license scope: the users, computers and rights active when last counted
---   license_fullness  per license: its fullest limit in percent, indexed, so that "the fullest
---                     first" reads the first rows of an index
---
--- The figures are as of counted_at (at most a minute old for a license in use); the console says
--- so. report_usage_now still counts live, for one license or a DBA's query. A license appears in
--- license_fullness at the first roll-up after its registration: the next minute if it is
--- checked, the next full roll-up (an hour at most, and every pool start) if not.
+-- Usage history (sql/reports/README.md): grows with licenses × days × scopes, never with the
+-- number of checks. The pool counts checks, denials and client domains in memory and adds them
+-- in one statement a minute (add_usage_counts); once a minute one pool also rolls the seats up
+-- into the day's and month's distinct users and hosts, samples the peaks of active seats and
+-- keeps "in use now" for the console (record_usage). Days and months are UTC.
 
-CREATE TABLE usage_now (
-    realm text NOT NULL,
-    issuer text NOT NULL,
-    product text NOT NULL,
-    license_id text NOT NULL,
-    scope text NOT NULL,
-    users integer NOT NULL,
-    hosts integer NOT NULL,
-    rights integer NOT NULL,
-    counted_at timestamptz NOT NULL,
-    PRIMARY KEY (realm, issuer, product, license_id, scope)
-);
-COMMENT ON TABLE usage_now IS 'Active users, computers and rights per license scope as record_usage() last counted them (counted_at).';
+-- Adds a pool's counts of the past minute. A license adds at most new_clients_per_day new
+-- (domain, revision) rows a UTC day (the pool's UsageCounts.newClientsPerLicenseAndDay): a client that sends a new revision or domain with every check cannot grow the
+-- table without bound. Two pools writing at the same moment may each add up to the bound.
+CREATE FUNCTION add_usage_counts(
+    scope_realms text[], scope_issuers text[], scope_products text[], scope_licenses text[], scope_names text[],
+    scope_days date[], scope_checks bigint[], scope_denials bigint[],
+    denial_realms text[], denial_issuers text[], denial_products text[], denial_licenses text[], denial_days_ date[],
+    denial_reasons text[], denial_counts bigint[],
+    client_realms text[], client_issuers text[], client_products text[], client_licenses text[], client_domains text[],
+    client_revisions text[], client_first timestamptz[], client_last timestamptz[], client_checks bigint[],
+    new_clients_per_day integer
+) RETURNS void LANGUAGE sql
+SET TimeZone = 'UTC'
+AS $$
+    INSERT INTO usage_days AS u (realm, issuer, product, license_id, scope, day, checks, denials)
+    SELECT * FROM unnest(scope_realms, scope_issuers, scope_products, scope_licenses, scope_names, scope_days, scope_checks,
+                         scope_denials)
+    ON CONFLICT (realm, issuer, product, license_id, scope, day) DO UPDATE SET
+        checks = u.checks + excluded.checks, denials = u.denials + excluded.denials;
 
-CREATE TABLE license_fullness (
-    realm text NOT NULL,
-    issuer text NOT NULL,
-    product text NOT NULL,
-    license_id text NOT NULL,
-    percent_used numeric,
-    counted_at timestamptz NOT NULL,
-    PRIMARY KEY (realm, issuer, product, license_id)
-);
-COMMENT ON TABLE license_fullness IS 'Per license, its fullest limit in percent over its scopes when last counted; NULL when it sets no limit.';
-CREATE INDEX license_fullness_fullest ON license_fullness (percent_used DESC NULLS LAST, realm, license_id, issuer, product);
+    INSERT INTO usage_months AS m (realm, issuer, product, license_id, scope, month, checks, denials)
+    SELECT realm, issuer, product, license_id, scope, date_trunc('month', day)::date, sum(checks), sum(denials)
+    FROM unnest(scope_realms, scope_issuers, scope_products, scope_licenses, scope_names, scope_days, scope_checks,
+                scope_denials) AS g(realm, issuer, product, license_id, scope, day, checks, denials)
+    GROUP BY realm, issuer, product, license_id, scope, date_trunc('month', day)::date
+    ON CONFLICT (realm, issuer, product, license_id, scope, month) DO UPDATE SET
+        checks = m.checks + excluded.checks, denials = m.denials + excluded.denials;
 
-ALTER TABLE usage_now OWNER TO license_owner;
-ALTER TABLE license_fullness OWNER TO license_owner;
--- record_usage() runs as the pool.
-GRANT SELECT, INSERT, UPDATE ON usage_now, license_fullness TO license_pool;
+    INSERT INTO denial_days AS d (realm, issuer, product, license_id, day, reason, denials)
+    SELECT * FROM unnest(denial_realms, denial_issuers, denial_products, denial_licenses, denial_days_, denial_reasons,
+                         denial_counts)
+    ON CONFLICT (realm, issuer, product, license_id, day, reason) DO UPDATE SET denials = d.denials + excluded.denials;
 
-CREATE OR REPLACE FUNCTION record_usage(at timestamptz DEFAULT now(), realms text[] DEFAULT NULL, issuers text[] DEFAULT NULL,
+    INSERT INTO license_clients AS c (realm, issuer, product, license_id, domain, revision, first_seen, last_seen, checks)
+    SELECT realm, issuer, product, license_id, domain, revision, first_seen, last_seen, checks
+    FROM (
+        SELECT g.*, row_number() OVER (PARTITION BY g.realm, g.issuer, g.product, g.license_id, g.known
+                                       ORDER BY g.checks DESC, g.domain, g.revision) AS newcomer
+        FROM (
+            SELECT n.*, EXISTS (SELECT FROM license_clients k
+                                WHERE (k.realm, k.issuer, k.product, k.license_id, k.domain, k.revision)
+                                    = (n.realm, n.issuer, n.product, n.license_id, n.domain, n.revision)) AS known
+            FROM unnest(client_realms, client_issuers, client_products, client_licenses, client_domains, client_revisions,
+                        client_first, client_last, client_checks)
+                 AS n(realm, issuer, product, license_id, domain, revision, first_seen, last_seen, checks)
+        ) AS g
+    ) AS r
+    WHERE known OR newcomer + (SELECT count(*) FROM license_clients k
+                               WHERE (k.realm, k.issuer, k.product, k.license_id) = (r.realm, r.issuer, r.product, r.license_id)
+                                 AND k.first_seen >= date_trunc('day', now())) <= new_clients_per_day
+    ON CONFLICT (realm, issuer, product, license_id, domain, revision) DO UPDATE SET
+        first_seen = least(c.first_seen, excluded.first_seen), last_seen = greatest(c.last_seen, excluded.last_seen),
+        checks = c.checks + excluded.checks;
+$$;
+COMMENT ON FUNCTION add_usage_counts IS 'Adds one pool''s batched check, denial and client counts (called once a minute per pool); at most new_clients_per_day new clients per license and UTC day.';
+
+REVOKE ALL ON FUNCTION add_usage_counts FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION add_usage_counts TO license_pool;
+
+-- Rolls the seats up into usage_days, usage_months and usage_now for the day and month of `at`:
+-- distinct users and hosts that checked from the start of that day (month) until `at`, and the
+-- users, hosts and seats active at `at`, kept as peaks. Values only grow (greatest), so every
+-- pool may run it and a run after a seat was purged loses nothing already counted. Between full
+-- roll-ups (at start, at each new UTC day, hourly) a pool passes only the scopes it counted
+-- checks for in the past minute: only a check raises a day's distinct counts or a peak.
+CREATE FUNCTION record_usage(at timestamptz DEFAULT now(), realms text[] DEFAULT NULL, issuers text[] DEFAULT NULL,
                              products text[] DEFAULT NULL, licenses text[] DEFAULT NULL, scopes text[] DEFAULT NULL)
 RETURNS void LANGUAGE sql
 SET TimeZone = 'UTC'
@@ -78,7 +104,7 @@ AS $$
         WHERE t.last_seen <= at AND t.last_seen >= least(w.month_start, w.active_after)
         GROUP BY t.realm, t.issuer, t.product, t.license_id, t.scope
     ), now_ AS (
-        -- In use now: the active users, computers and rights just counted (usage_now, 010).
+        -- In use now: the active users, computers and rights just counted.
         INSERT INTO usage_now AS n (realm, issuer, product, license_id, scope, users, hosts, rights, counted_at)
         SELECT c.realm, c.issuer, c.product, c.license_id, c.scope, c.peak_users, c.peak_hosts, c.peak_rights, at
         FROM counted c
@@ -130,3 +156,6 @@ AS $$
         percent_used = excluded.percent_used, counted_at = excluded.counted_at;
 $$;
 COMMENT ON FUNCTION record_usage(timestamptz, text[], text[], text[], text[], text[]) IS 'Rolls active seats up into usage_days, usage_months and usage_now (with license_fullness) for the day and month of at; every seat, or those of the given license scopes. Run by the pool each minute.';
+
+REVOKE ALL ON FUNCTION record_usage(timestamptz, text[], text[], text[], text[], text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION record_usage(timestamptz, text[], text[], text[], text[], text[]) TO license_pool;

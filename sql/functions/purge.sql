@@ -1,9 +1,6 @@
--- licensectl purge in short transactions.
---
--- purge_usage (002) deleted seats in batches, but as one function call it ran in one
--- transaction: every batch's row locks and dead rows stayed until the end, and the history
--- went in one DELETE per table (millions of rows on a large database). Now licensectl calls
--- these functions in a loop, each call its own transaction, until they remove nothing.
+-- licensectl purge, in short transactions: licensectl calls these in a loop, each call its own
+-- transaction, until they remove nothing, so that no call holds many row locks or dead rows
+-- while pools serve.
 
 -- Up to `batch` seats that are past the lease and not needed for this month's distinct counts.
 CREATE FUNCTION purge_lapsed_seats(batch integer) RETURNS bigint LANGUAGE sql
@@ -12,7 +9,7 @@ AS $$
     WITH gone AS (
         DELETE FROM seats s WHERE s.ctid = ANY (ARRAY(
             SELECT ctid FROM seats
-            WHERE last_seen < least(now() - active_lease(), date_trunc('month', now()))
+            WHERE last_seen < least(seat_active_since(now()), date_trunc('month', now()))
             LIMIT batch))
         RETURNING 1
     )
@@ -46,9 +43,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION purge_history(interval, integer) IS 'licensectl purge: removes up to batch history rows older than age (days, months, denials, clients, in that order); 0 when none is left.';
-
-DROP FUNCTION purge_usage(interval);
-
-ALTER FUNCTION purge_lapsed_seats(integer) OWNER TO license_owner;
-ALTER FUNCTION purge_history(interval, integer) OWNER TO license_owner;
 REVOKE ALL ON FUNCTION purge_lapsed_seats(integer), purge_history(interval, integer) FROM PUBLIC;

@@ -11,13 +11,13 @@ public struct ServerSecret: Sendable {
 
     /// Reads a secret file: either raw bytes (the package's 32 random bytes), all of which are
     /// the secret, or a line of text (`head -c 32 /dev/urandom | base64`), whose line end is not.
-    public init(contentsOf path: String) throws(ServiceSetupError) {
+    public init(contentsOf path: String) throws(ServerSecretError) {
         guard let contents = FileManager.default.contents(atPath: path).map(Array.init) else {
-            throw ServiceSetupError("cannot read secret file \(path)")
+            throw ServerSecretError("cannot read secret file \(path)")
         }
         let bytes = Self.secret(inFile: contents)
         guard bytes.count >= Self.minimumLength else {
-            throw ServiceSetupError("secret file \(path) holds \(bytes.count) bytes; it needs at least \(Self.minimumLength)")
+            throw ServerSecretError("secret file \(path) holds \(bytes.count) bytes; it needs at least \(Self.minimumLength)")
         }
         self.bytes = bytes
     }
@@ -43,17 +43,17 @@ public struct ServerSecret: Sendable {
         case user, instance, computer
     }
 
-    /// HMAC-SHA-256 of `kind:value`, as PostgreSQL's bytea hex input (`\x…`).
-    public func hash(_ kind: Kind, _ value: String) -> String {
-        "\\x" + Digest.hex(Digest.hmacSHA256(key: bytes, message: Array((kind.rawValue + ":" + value).utf8)))
+    /// HMAC-SHA-256 of `kind:value`.
+    public func hash(_ kind: Kind, _ value: String) -> [UInt8] {
+        Digest.hmacSHA256(key: bytes, message: Array((kind.rawValue + ":" + value).utf8))
     }
 }
 
-/// The service cannot start as configured: one line saying why.
-public struct ServiceSetupError: Error, CustomStringConvertible, Sendable {
+/// A secret file that cannot be used: one line saying why.
+public struct ServerSecretError: Error, CustomStringConvertible, Sendable {
     public let description: String
 
-    public init(_ description: String) {
+    init(_ description: String) {
         self.description = description
     }
 }

@@ -1,14 +1,15 @@
 /// What the console reads (SPEC §12), from the report views only, through a connection of its
 /// own as `license_reporter`. Every answer carries the moment the database read it.
+/// Every method throws only `StoreError` (a 503 page).
 public protocol ConsoleReading: AnyObject {
     /// Licenses, the fullest first; `search` matches a license id exactly or a licensee in part.
-    func licenses(search: String?, offset: Int, limit: Int) throws -> ConsoleLicenses
+    func licenses(search: String?, offset: Int, limit: Int) throws(StoreError) -> ConsoleLicenses
     /// Every license of `id` in `realm` (one per issuer and product), with its use; nil when none.
-    func license(realm: String, id: String) throws -> ConsoleLicenseDetail?
+    func license(realm: String, id: String) throws(StoreError) -> ConsoleLicenseDetail?
     /// Licenses whose validity or maintenance ends within `days`.
-    func expiring(withinDays days: Int) throws -> ConsoleExpiring
+    func expiring(withinDays days: Int) throws(StoreError) -> ConsoleExpiring
     /// Refusals of the last `days`, by license and reason.
-    func denials(days: Int) throws -> ConsoleDenials
+    func denials(days: Int) throws(StoreError) -> ConsoleDenials
 }
 
 /// A limit and what of it is in use.

@@ -1,0 +1,30 @@
+-- The leases (SPEC §4 rule 9, §8), read from the one row of `leases` and nowhere else:
+--
+--   seat_active_since(at)      a seat counts for users and hosts if its last_seen is after this
+--   instance_active_since(at)  a seat counts for rights (a running instance) if its last_seen is after this
+--
+-- Every function and view that asks whether a seat is active compares last_seen with these two.
+-- PL/pgSQL rather than SQL: PostgreSQL cannot inline a SQL function that reads a table, and would
+-- parse and plan its body at every call; PL/pgSQL keeps its statement's plan for the session.
+
+CREATE FUNCTION seat_active_since(at timestamptz) RETURNS timestamptz LANGUAGE plpgsql STABLE
+    AS $$ BEGIN RETURN (SELECT at - seat_lease FROM leases); END $$;
+COMMENT ON FUNCTION seat_active_since(timestamptz) IS 'At moment at, a seat counts for users and hosts if its last_seen is after this (at minus the seat lease).';
+
+CREATE FUNCTION instance_active_since(at timestamptz) RETURNS timestamptz LANGUAGE plpgsql STABLE
+    AS $$ BEGIN RETURN (SELECT at - instance_lease FROM leases); END $$;
+COMMENT ON FUNCTION instance_active_since(timestamptz) IS 'At moment at, a seat counts for rights if its last_seen is after this (at minus the instance lease).';
+
+-- Sets both leases at once (a pool's --lease and --instance-lease, at its start), so that the
+-- CHECK sees the pair, and returns the ones they replace, so that a pool can say when pools
+-- disagree. A pool may call it but not write the table.
+CREATE FUNCTION set_leases(seat interval, instance interval, OUT previous_seat_lease interval, OUT previous_instance_lease interval)
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public
+AS $$
+    UPDATE leases AS l SET seat_lease = seat, instance_lease = instance, set_at = now()
+    FROM (SELECT seat_lease, instance_lease FROM leases) AS before
+    RETURNING before.seat_lease, before.instance_lease;
+$$;
+COMMENT ON FUNCTION set_leases(interval, interval) IS 'Sets the seat lease (--lease) and the instance lease (--instance-lease); returns the previous ones.';
+REVOKE ALL ON FUNCTION set_leases(interval, interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION set_leases(interval, interval) TO license_pool;

@@ -1,0 +1,201 @@
+-- Seats (SPEC §4 rules 3, 9 and 10; §3 /release): the only SQL that refreshes, admits, counts and
+-- ends a seat. A seat is (license, scope, user, instance, computer); it counts for users and
+-- hosts while checked within the seat lease, for rights within the instance lease (leases.sql).
+
+-- Rule 3: the license's id, or this one key's fingerprint, is revoked in the realm (or in every
+-- realm). Each EXISTS finds its row through its own unique index.
+CREATE FUNCTION license_revoked(license_realm text, license text, key_fingerprint text) RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    SELECT EXISTS (SELECT FROM revocations WHERE license_id = license AND (realm IS NULL OR realm = license_realm))
+        OR EXISTS (SELECT FROM revocations WHERE fingerprint = key_fingerprint AND (realm IS NULL OR realm = license_realm));
+$$;
+COMMENT ON FUNCTION license_revoked(text, text, text) IS 'Whether the license (its id) or the key (its fingerprint) is revoked in the realm or in every realm.';
+REVOKE ALL ON FUNCTION license_revoked(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION license_revoked(text, text, text) TO license_pool;
+
+-- A check's whole seat work, in one call: revocation, then the refresh of the seat when it is
+-- active in every scope asked for, else its admission under the license's row lock. Scopes come
+-- as parallel arrays (name and limits; NULL: no limit), so that a limit of another kind is
+-- another array, not another function.
+--
+-- outcome:        refreshed, admitted, revoked, unregistered (no licenses row to lock: register
+--                 the license, then call again), or the refusal: users, hosts, rights
+-- refused_scope:  for a refusal, the first scope without room
+-- active_until:   for refreshed and admitted, when the seat stops counting unless checked again:
+--                 the instance lease where a scope counts rights, else the seat lease, as this
+--                 database counts them (whatever a pool's own --lease says); what a signed
+--                 answer's `until` says (SPEC §7)
+-- lease_seconds:  that lease in seconds (a third of it is the heartbeat, SPEC §8)
+CREATE FUNCTION take_seat(
+    seat_realm text, seat_issuer text, seat_product text, seat_license text, key_fingerprint text,
+    scopes text[], users_limits bigint[], hosts_limits bigint[], rights_limits bigint[],
+    seat_user bytea, seat_instance bytea, seat_computer bytea,
+    OUT outcome text, OUT refused_scope text, OUT active_until timestamptz, OUT lease_seconds bigint
+) LANGUAGE plpgsql
+AS $$
+DECLARE
+    active_after timestamptz := seat_active_since(now());
+    -- Rights are running instances: a seat holds one only while its instance checks in (SPEC §8).
+    instance_after timestamptz := instance_active_since(now());
+    counts_rights boolean := EXISTS (SELECT FROM unnest(rights_limits) AS r(rights_limit) WHERE rights_limit IS NOT NULL);
+    holds_after timestamptz;
+    scope_name text;
+    users_limit bigint;
+    hosts_limit bigint;
+    rights_limit bigint;
+    active bigint;
+    present boolean;
+BEGIN
+    IF license_revoked(seat_realm, seat_license, key_fingerprint) THEN
+        outcome := 'revoked';
+        RETURN;
+    END IF;
+    holds_after := CASE WHEN counts_rights THEN instance_after ELSE active_after END;
+    active_until := now() + (now() - holds_after);
+    lease_seconds := extract(epoch FROM now() - holds_after)::bigint;
+
+    -- The common case: the seat is active in every scope, and is refreshed (one statement per
+    -- scope, each by equality on the primary key: a generic plan that reads one row). Its commit
+    -- may be asynchronous (the pool's default): losing it in a crash only shortens a lease. A seat
+    -- from another computer is not matched, so it goes through admission (SPEC §4); nor is one
+    -- whose right lapsed with the instance lease, which must be admitted again (SPEC §8).
+    FOREACH scope_name IN ARRAY scopes LOOP
+        UPDATE seats SET last_seen = now()
+        WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
+          AND scope = scope_name AND user_hash = seat_user AND instance_hash = seat_instance
+          AND computer_hash = seat_computer AND last_seen > holds_after;
+        IF NOT FOUND THEN
+            scope_name := NULL;
+            EXIT;
+        END IF;
+    END LOOP;
+    IF scope_name IS NOT NULL THEN
+        outcome := 'refreshed';
+        RETURN;
+    END IF;
+
+    -- Admission. Durable before the answer says valid, whatever the connection's default.
+    PERFORM set_config('synchronous_commit', 'on', true);
+    -- The per-license lock: concurrent admissions to one license queue here, others do not.
+    PERFORM 1 FROM licenses
+    WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        outcome := 'unregistered';
+        active_until := NULL;
+        lease_seconds := NULL;
+        RETURN;
+    END IF;
+    -- Rule 9: with the new seat, each scope's active users, hosts and rights stay within its
+    -- limits; the first scope without room, and in it the first of users, hosts, rights, gives
+    -- the reason. Only the limits a key sets are counted, and at most one past the limit
+    -- (LIMIT NULL: all, for a limit of 2^63-1), so an admission costs no more than its limits,
+    -- whatever the lapsed seats. The new seat adds a user, computer or instance only when none
+    -- is active yet.
+    FOR scope_number IN 1 .. cardinality(scopes) LOOP
+        scope_name := scopes[scope_number];
+        users_limit := users_limits[scope_number];
+        hosts_limit := hosts_limits[scope_number];
+        rights_limit := rights_limits[scope_number];
+        IF users_limit IS NOT NULL THEN
+            SELECT count(*) INTO active FROM (
+                SELECT DISTINCT user_hash FROM seats
+                WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
+                  AND scope = scope_name AND last_seen > active_after
+                LIMIT nullif(users_limit, 9223372036854775807) + 1) AS users;
+            present := EXISTS (SELECT FROM seats
+                               WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product
+                                 AND license_id = seat_license AND scope = scope_name
+                                 AND user_hash = seat_user AND last_seen > active_after);
+            IF active + (NOT present)::int > users_limit THEN
+                outcome := 'users';
+            END IF;
+        END IF;
+        IF outcome IS NULL AND hosts_limit IS NOT NULL THEN
+            SELECT count(*) INTO active FROM (
+                SELECT DISTINCT computer_hash FROM seats
+                WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
+                  AND scope = scope_name AND last_seen > active_after
+                LIMIT nullif(hosts_limit, 9223372036854775807) + 1) AS hosts;
+            present := EXISTS (SELECT FROM seats
+                               WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product
+                                 AND license_id = seat_license AND scope = scope_name
+                                 AND computer_hash = seat_computer AND last_seen > active_after);
+            IF active + (NOT present)::int > hosts_limit THEN
+                outcome := 'hosts';
+            END IF;
+        END IF;
+        IF outcome IS NULL AND rights_limit IS NOT NULL THEN
+            SELECT count(*) INTO active FROM (
+                SELECT FROM seats
+                WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
+                  AND scope = scope_name AND last_seen > instance_after
+                LIMIT nullif(rights_limit, 9223372036854775807) + 1) AS rights;
+            present := EXISTS (SELECT FROM seats
+                               WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product
+                                 AND license_id = seat_license AND scope = scope_name
+                                 AND user_hash = seat_user AND instance_hash = seat_instance
+                                 AND computer_hash = seat_computer AND last_seen > instance_after);
+            IF active + (NOT present)::int > rights_limit THEN
+                outcome := 'rights';
+            END IF;
+        END IF;
+        IF outcome IS NOT NULL THEN
+            refused_scope := scope_name;
+            active_until := NULL;
+            lease_seconds := NULL;
+            RETURN;
+        END IF;
+    END LOOP;
+    INSERT INTO seats (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash, first_seen, last_seen)
+    SELECT seat_realm, seat_issuer, seat_product, seat_license, scope, seat_user, seat_instance, seat_computer, now(), now()
+    FROM unnest(scopes) AS scope
+    ON CONFLICT (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash) DO UPDATE SET
+        first_seen = CASE WHEN seats.last_seen > active_after THEN seats.first_seen ELSE now() END,
+        last_seen = now();
+    outcome := 'admitted';
+END
+$$;
+COMMENT ON FUNCTION take_seat IS
+    'A check''s seat: revoked, or refreshed when active in every scope, else admitted under the license''s row lock when each scope has room (limits NULL: none), else the reason (users, hosts, rights) and the scope; unregistered when the license has no row. With the moment the seat stops counting (active_until) and its lease.';
+REVOKE ALL ON FUNCTION take_seat FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION take_seat TO license_pool;
+
+-- Active seats per scope, for the JSON answer (SPEC §3 in_use); each count stops at count_limit + 1
+-- so that an answer costs the same whatever the number of seats.
+CREATE FUNCTION scope_usage(seat_realm text, seat_issuer text, seat_product text, seat_license text, scopes text[],
+                            count_limit bigint)
+RETURNS TABLE (scope text, rights bigint, users bigint, hosts bigint) LANGUAGE sql STABLE
+AS $$
+    SELECT s.scope,
+           (SELECT count(*) FROM (SELECT FROM seats t
+                                  WHERE t.realm = seat_realm AND t.issuer = seat_issuer AND t.product = seat_product
+                                    AND t.license_id = seat_license AND t.scope = s.scope AND t.last_seen > a.instance_after
+                                  LIMIT count_limit + 1) AS c),
+           (SELECT count(*) FROM (SELECT DISTINCT t.user_hash FROM seats t
+                                  WHERE t.realm = seat_realm AND t.issuer = seat_issuer AND t.product = seat_product
+                                    AND t.license_id = seat_license AND t.scope = s.scope AND t.last_seen > a.after
+                                  LIMIT count_limit + 1) AS c),
+           (SELECT count(*) FROM (SELECT DISTINCT t.computer_hash FROM seats t
+                                  WHERE t.realm = seat_realm AND t.issuer = seat_issuer AND t.product = seat_product
+                                    AND t.license_id = seat_license AND t.scope = s.scope AND t.last_seen > a.after
+                                  LIMIT count_limit + 1) AS c)
+    FROM unnest(scopes) AS s(scope),
+         (SELECT seat_active_since(now()) AS after, instance_active_since(now()) AS instance_after) AS a;
+$$;
+COMMENT ON FUNCTION scope_usage(text, text, text, text, text[], bigint) IS 'Active rights (instances), users and computers per scope of a license, each count at most count_limit + 1.';
+REVOKE ALL ON FUNCTION scope_usage(text, text, text, text, text[], bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION scope_usage(text, text, text, text, text[], bigint) TO license_pool;
+
+-- /release (SPEC §3): the user's instance leaves every scope of the license at once.
+CREATE FUNCTION release_seat(seat_realm text, seat_issuer text, seat_product text, seat_license text,
+                             seat_user bytea, seat_instance bytea) RETURNS void
+LANGUAGE sql
+AS $$
+    DELETE FROM seats WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product
+      AND license_id = seat_license AND user_hash = seat_user AND instance_hash = seat_instance;
+$$;
+COMMENT ON FUNCTION release_seat(text, text, text, text, bytea, bytea) IS 'Ends a user''s instance in every scope of the license (/release).';
+REVOKE ALL ON FUNCTION release_seat(text, text, text, text, bytea, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION release_seat(text, text, text, text, bytea, bytea) TO license_pool;

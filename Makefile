@@ -13,7 +13,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl prometheus systemd \
 	dpkg-dev help2man lintian debootstrap chromium chromium-driver python3-selenium fonts-dejavu-core libfcgi-bin iproute2
 
-.PHONY: all deps build release deb test run bench bench-reports soak fuzz clean
+.PHONY: all deps build release deb test check docs run bench bench-reports soak fuzz clean
 
 all: build
 
@@ -42,6 +42,18 @@ test: build deb
 	for topology in "$$stacks"/license-topology-*; do \
 		[ -d "$$topology" ] && scripts/topology.sh down "$$topology" >/dev/null 2>&1; done; \
 	scripts/debian-root.sh remove "$$stacks"/debian-root-* && rm -rf "$$stacks"; exit $$status
+
+# The in-process suites only (the pure core, the handlers over an in-memory store, crypto, the
+# HTTPS client's parser, the pool's configuration): seconds, without root, PostgreSQL or nginx. The developer's fast loop;
+# make test stays the one command that proves everything.
+CHECK_SUITES := LicenseCoreTests|CheckHandlerTests|LicenseCryptoTests|HTTPSClientTests|ServerConfigurationTests
+check:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter '$(CHECK_SUITES)'
+
+# The client library's DocC reference (swift-docc-plugin), in .build/plugins/Swift-DocC/outputs/.
+docs:
+	$(SWIFT) package generate-documentation --target LicenseClient
 
 run: build
 	@scripts/run.sh

@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         // The console's HTML templates (escaping by default); no dependency of its own.
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        // make docs: the client library's DocC reference (swift package generate-documentation).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(
@@ -49,6 +51,8 @@ let package = Package(
         .target(name: "LicenseSigning", dependencies: ["LicenseCore", "LicenseCrypto", "SystemCalls"]),
         .target(name: "SystemIdentity"),
         .target(name: "StoreBoundary", dependencies: ["LicenseCore"]),
+        // license-server's settings, read and validated once (arguments, LICENSE_* environment).
+        .target(name: "ServerConfiguration", dependencies: ["FastCGI", "LicenseCore", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LicenseClient", dependencies: ["HTTPSClient", "LicenseCore", "LicenseCrypto", "LicenseSigning", "SystemCalls"]),
         .target(
             name: "LicenseService",
@@ -61,7 +65,8 @@ let package = Package(
         .executableTarget(
             name: "license-server",
             dependencies: [
-                "LicenseService", "LicenseStore", "StoreBoundary", "FastCGI", "LicenseCore", "LicenseSigning", "SystemIdentity",
+                "LicenseService", "LicenseStore", "StoreBoundary", "ServerConfiguration", "FastCGI", "LicenseCore", "LicenseSigning",
+                "SystemIdentity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -80,6 +85,7 @@ let package = Package(
             name: "CheckHandlerTests",
             dependencies: ["LicenseService", "StoreBoundary", "InMemorySeatStore", "LicenseCore", "LicenseSigning", "LicenseCrypto",
                            .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ServerConfigurationTests", dependencies: ["ServerConfiguration", "FastCGI"]),
         .testTarget(name: "LicenseCoreTests", dependencies: ["LicenseCore", "LicenseSigning", "LicenseCrypto"]),
         .testTarget(name: "LicenseCryptoTests", dependencies: ["LicenseCrypto", "TestSupport"]),
         .testTarget(name: "HTTPSClientTests", dependencies: ["HTTPSClient"]),

@@ -5,6 +5,20 @@ import SystemCalls
 import Glibc
 #endif
 
+/// Where a pool listens: a unix socket, or an IPv4 TCP address (libfcgi's kinds).
+public enum ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    case unixSocket(path: String)
+    /// An empty host is every interface.
+    case tcp(host: String, port: Int)
+
+    public var description: String {
+        switch self {
+        case .unixSocket(let path): path
+        case .tcp(let host, let port): "\(host):\(port)"
+        }
+    }
+}
+
 /// The listening socket the worker pool accepts FastCGI connections on. One owner: the pool,
 /// which closes it once its workers have stopped accepting (or it closes when it goes away).
 public final class FastCGIListener: Sendable {
@@ -14,32 +28,33 @@ public final class FastCGIListener: Sendable {
     public let unixSocketPath: String?
     private let closed = Atomic<Bool>(false)
 
-    /// Opens `address`: a unix socket path, or `HOST:PORT` / `:PORT` for TCP.
+    /// Opens `address`.
     ///
     /// libfcgi creates a unix socket for its owner only; `group` and `mode` let nginx's
     /// workers (another user) connect, without making the socket world-writable.
-    public init(address: String, backlog: Int32 = 128, group: gid_t? = nil, mode: mode_t = 0o660) throws(FastCGIError) {
+    public init(address: ListenAddress, backlog: Int32 = 128, group: gid_t? = nil, mode: mode_t = 0o660) throws(FastCGIError) {
         if FCGX_Init() != 0 { throw FastCGIError("FCGX_Init failed") }
-        let isUnix = address.hasPrefix("/") || address.hasPrefix(".") || !address.contains(":")
-        if isUnix {
+        if case .unixSocket(let path) = address {
             // A socket left by a pool that died is replaced; one a running pool listens on is not.
-            if Self.someoneListens(on: address) { throw FastCGIError("another process listens on \(address)") }
-            unlink(address)
+            if Self.someoneListens(on: path) { throw FastCGIError("another process listens on \(path)") }
+            unlink(path)
         }
         do throws(SystemCallError) {
             // Made here rather than by libfcgi's FCGX_OpenSocket, which exits the process when
             // bind fails (a port in use) instead of returning the error.
-            let descriptor = isUnix ? try Self.listeningUnixSocket(address, backlog: backlog)
-                                    : try Self.listeningTCPSocket(address, backlog: backlog)
-            if isUnix {
-                if let group { _ = try systemCall("cannot give \(address) to group \(group)") { chown(address, uid_t.max, group) } }
-                _ = try systemCall("cannot chmod \(address)") { chmod(address, mode) }
+            switch address {
+            case .unixSocket(let path):
+                descriptor = try Self.listeningUnixSocket(path, backlog: backlog)
+                if let group { _ = try systemCall("cannot give \(path) to group \(group)") { chown(path, uid_t.max, group) } }
+                _ = try systemCall("cannot chmod \(path)") { chmod(path, mode) }
+                unixSocketPath = path
+            case .tcp(let host, let port):
+                descriptor = try Self.listeningTCPSocket(host: host, port: port, backlog: backlog)
+                unixSocketPath = nil
             }
-            self.descriptor = descriptor
         } catch {
             throw FastCGIError(error.description, errno: error.errno)
         }
-        self.unixSocketPath = isUnix ? address : nil
     }
 
     /// The first socket systemd handed this process (socket activation: `LISTEN_PID` is this
@@ -97,18 +112,16 @@ public final class FastCGIListener: Sendable {
         return descriptor
     }
 
-    /// A listening IPv4 socket at `HOST:PORT` (an empty HOST is every interface), as libfcgi
+    /// A listening IPv4 socket at `host:port` (an empty host is every interface), as libfcgi
     /// would make it: IPv4 only, SO_REUSEADDR, so that a pool restarted at once may listen again.
-    private static func listeningTCPSocket(_ address: String, backlog: Int32) throws(SystemCallError) -> Int32 {
-        let colon = address.lastIndex(of: ":")!  // a TCP address has a colon: see init
-        let host = String(address[..<colon])
-        let port = String(address[address.index(after: colon)...])
+    private static func listeningTCPSocket(host: String, port: Int, backlog: Int32) throws(SystemCallError) -> Int32 {
+        let address = "\(host):\(port)"
         var hints = addrinfo()
         hints.ai_family = AF_INET
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
         var found: UnsafeMutablePointer<addrinfo>?
-        let resolved = getaddrinfo(host.isEmpty || host == "*" ? nil : host, port, &hints, &found)
+        let resolved = getaddrinfo(host.isEmpty ? nil : host, String(port), &hints, &found)
         guard resolved == 0, let first = found else {
             throw SystemCallError("cannot listen on \(address) (\(String(cString: gai_strerror(resolved))))", errno: EADDRNOTAVAIL)
         }

@@ -15,8 +15,8 @@ import Synchronization
 /// defer { session.close() }
 /// ```
 public final class LicenseSession: Sendable {
-    /// The interval when the server gave none (a start that was skipped): a third of SPEC §8's
-    /// default instance lease.
+    /// The interval when the server gave none (a start that was skipped, so no lease is known):
+    /// five minutes, the client's own choice. A server's answer always says its own.
     public static let defaultHeartbeatSeconds = 300
     /// Intervals a server gives are taken between a second and a day.
     static let heartbeatSeconds = 1...86_400
@@ -37,8 +37,12 @@ public final class LicenseSession: Sendable {
         var closed = false
     }
 
-    /// - Parameter onInvalid: called on the heartbeat thread when a heartbeat answers
-    ///   `.invalid` or `.forged` (the license no longer holds); at most once.
+    /// A session for one run of the program, with a new instance ID.
+    ///
+    /// - Parameters:
+    ///   - client: the check's settings (server, key, revision, domain, answer key).
+    ///   - onInvalid: called on the heartbeat thread when a heartbeat answers `.invalid` or
+    ///     `.forged` (the license no longer holds); at most once.
     public init(client: LicenseClient, onInvalid: @escaping @Sendable (CheckOutcome) -> Void) throws(LicenseClientError) {
         self.client = client
         instanceID = try LicenseClient.newInstanceID()

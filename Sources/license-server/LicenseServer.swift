@@ -1,10 +1,11 @@
-import LicenseSigning
 import ArgumentParser
 import FastCGI
 import Foundation
 import LicenseCore
 import LicenseService
+import LicenseSigning
 import Logging
+import ServerConfiguration
 import SystemIdentity
 
 /// `license-server`: the FastCGI worker pool of SPEC §6.
@@ -59,8 +60,8 @@ struct LicenseServer: ParsableCommand {
     @Option(help: ArgumentHelp("Trusted issuers: NAME.pem files (the default realm) and/or one folder per realm.", valueName: "DIR"))
     var issuers: String?
 
-    @Option(help: "Worker threads, each with its own database connection (default: two per core).")
-    var workers: Int?
+    @Option(help: ArgumentHelp("Worker threads, each with its own database connection (default: two per core).", valueName: "N"))
+    var workers: String?
 
     @Option(help: ArgumentHelp("How long a seat stays active without a check: 90s, 15m, 24h, 400d (default 24h).", valueName: "DURATION"))
     var lease: String?
@@ -88,87 +89,57 @@ struct LicenseServer: ParsableCommand {
     var logLevel: String?
 
     @Option(name: .customLong("usage-interval"), help: ArgumentHelp("Seconds between writes of the usage counts (default 60).", valueName: "SECONDS"))
-    var usageInterval: Int?
+    var usageInterval: String?
+
+    /// The options given on the command line, for the one configuration.
+    private var givenSettings: [ServerSetting: String] {
+        let given: [ServerSetting: String?] = [
+            .socket: socket, .allow: allow, .database: database, .consoleDatabase: consoleDatabase, .issuers: issuers,
+            .workers: workers, .lease: lease, .instanceLease: instanceLease, .answerKeys: answerKeys, .systemID: systemID,
+            .secret: secret, .socketGroup: socketGroup, .logLevel: logLevel, .usageInterval: usageInterval,
+        ]
+        return given.compactMapValues { $0 }
+    }
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
-        func setting(_ value: String?, _ name: String) -> String? { value ?? environment[name] }
-        let socket = setting(socket, "LICENSE_SOCKET")
-        let allowText = setting(allow, "LICENSE_ALLOW")
-        let webServerAddresses: String?
-        do throws(ListenSettingsError) {
-            if let socket {
-                // libfcgi's own variable counts as the list, for a TCP socket only.
-                let inherited = ListenSettings.isUnixSocket(socket) ? nil : environment["FCGI_WEB_SERVER_ADDRS"].flatMap { $0.isEmpty ? nil : $0 }
-                webServerAddresses = try ListenSettings(socket: socket, allow: allowText ?? inherited).webServerAddresses
-            } else {
-                webServerAddresses = try allowText.map { text throws(ListenSettingsError) in try ListenSettings.peers(text).joined(separator: ",") }
-            }
+        // A socket from systemd (socket activation) needs no --socket; taken first, so that no
+        // child inherits it.
+        let activated = try FastCGIListener.fromSystemd()
+        let configuration: ServerConfiguration
+        do {
+            configuration = try ServerConfiguration(
+                arguments: givenSettings, environment: ProcessInfo.processInfo.environment, hasSystemdSocket: activated != nil,
+                processorCount: ProcessInfo.processInfo.activeProcessorCount, currentSystemID: { try? SystemID.current() })
         } catch {
             throw ValidationError(error.description)
         }
         // libfcgi reads the list once, at its first FCGX_Init (which the listener makes).
-        if let webServerAddresses { setenv("FCGI_WEB_SERVER_ADDRS", webServerAddresses, 1) }
-        // A socket from systemd (socket activation) needs no --socket.
-        let activated = try FastCGIListener.fromSystemd()
-        guard activated != nil || socket != nil else { throw ValidationError("--socket is required (or a socket from systemd)") }
-        guard let database = setting(database, "LICENSE_DATABASE") else { throw ValidationError("--database is required") }
-        guard let issuersDirectory = setting(issuers, "LICENSE_ISSUERS") else { throw ValidationError("--issuers is required") }
-        guard let secretFile = setting(secret, "LICENSE_SECRET_FILE") else {
-            throw ValidationError("--secret is required: a file of at least 32 bytes (e.g. head -c 32 /dev/urandom | base64)")
-        }
-        let workerText = setting(workers.map(String.init), "LICENSE_WORKERS")
-        let workerCount = workerText.map { Int($0) ?? 0 } ?? 2 * ProcessInfo.processInfo.activeProcessorCount
-        guard (1...1024).contains(workerCount) else { throw ValidationError("--workers must be 1 to 1024") }
-        let leaseText = setting(lease, "LICENSE_LEASE") ?? "24h"
-        guard let leaseSeconds = DurationText.seconds(leaseText), leaseSeconds <= 3650 * 86_400 else {
-            throw ValidationError("--lease must be a number and a unit, at most 3650d: 90s, 15m, 24h, 400d")
-        }
-        let instanceLeaseSeconds: Int
-        if let text = setting(instanceLease, "LICENSE_INSTANCE_LEASE") {
-            guard let seconds = DurationText.seconds(text) else {
-                throw ValidationError("--instance-lease must be a number and a unit: 90s, 15m, 1h")
-            }
-            guard seconds <= leaseSeconds else {
-                throw ValidationError("--instance-lease (\(seconds)s) must be at most --lease (\(leaseSeconds)s)")
-            }
-            instanceLeaseSeconds = seconds
-        } else {
-            instanceLeaseSeconds = min(15 * 60, leaseSeconds)
-        }
-        let intervalText = setting(usageInterval.map(String.init), "LICENSE_USAGE_INTERVAL") ?? "60"
-        guard let usageSeconds = Int(intervalText), (1...3600).contains(usageSeconds) else {
-            throw ValidationError("--usage-interval must be 1 to 3600 seconds")
-        }
-        let levelText = setting(logLevel, "LICENSE_LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: levelText) else { throw ValidationError("--log-level must be error, warning, info or debug") }
-        var group: gid_t?
-        if let groupName = setting(socketGroup, "LICENSE_SOCKET_GROUP") {
-            guard let entry = getgrnam(groupName) else { throw ValidationError("no group \(groupName)") }
-            group = entry.pointee.gr_gid
-        }
-        let serverSystemID = setting(systemID, "LICENSE_SYSTEM_ID") ?? (try? SystemID.current())
+        if let peers = configuration.webServerAddresses { setenv("FCGI_WEB_SERVER_ADDRS", peers, 1) }
 
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
+            handler.logLevel = configuration.logLevel
             return handler
         }
         let logger = Logger(label: "license-server")
 
         let settings: CheckSettings
-        do {
-            let realms = try RealmIssuers(directory: issuersDirectory)
-            let answerKeyDirectory = setting(answerKeys, "LICENSE_ANSWER_KEYS")
+        do throws(ServiceSetupError) {
+            let realms = try RealmIssuers(directory: configuration.issuersDirectory)
+            let secret: ServerSecret
+            do {
+                secret = try ServerSecret(contentsOf: configuration.secretFile)
+            } catch {
+                throw ServiceSetupError(error.description)
+            }
             settings = CheckSettings(
-                realms: realms, secret: try ServerSecret(contentsOf: secretFile),
-                serverSystemID: serverSystemID, logger: logger,
-                answerKeys: try answerKeyDirectory.map { directory throws(ServiceSetupError) in
-                    try AnswerKeys(directory: directory, realms: Set(realms.realms.keys))
+                realms: realms, secret: secret, serverSystemID: configuration.systemID, logger: logger,
+                answerKeys: try configuration.answerKeysDirectory.map { directory throws(ServiceSetupError) in
+                    try AnswerKeys(directory: directory, realms: realms.names)
                 } ?? AnswerKeys(),
                 today: { LicenseDate(secondsSince1970: Int64(Date().timeIntervalSince1970)) })
         } catch {
-            throw ValidationError("\(error)")
+            throw ValidationError(error.description)
         }
 
         // Signals go to the thread that waits for them, never to a worker in the middle of a request.
@@ -180,19 +151,28 @@ struct LicenseServer: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &handledSignals, nil)
         signal(SIGPIPE, SIG_IGN)
 
-        let shared = SharedCheckState(metrics: PoolMetrics(realms: Set(settings.realms.realms.keys), workers: workerCount))
+        let shared = SharedCheckState(metrics: PoolMetrics(realms: settings.realms.names, workers: configuration.workers))
         // The pool owns the listener: it closes it once its workers have stopped accepting.
-        let listener = try activated ?? FastCGIListener(address: socket ?? "", group: group)
-        let pool = WorkerPool(count: workerCount, listener: listener, settings: settings, shared: shared, conninfo: database,
-                              consoleConninfo: setting(consoleDatabase, "LICENSE_CONSOLE_DATABASE"), logger: logger)
+        let listener: FastCGIListener
+        if let activated {
+            listener = activated
+        } else if let listen = configuration.listen {
+            listener = try FastCGIListener(address: listen.address, group: configuration.socketGroup)
+        } else {
+            throw ValidationError("--socket is required (or a socket from systemd)")
+        }
+        let pool = WorkerPool(count: configuration.workers, listener: listener, settings: settings, shared: shared,
+                              conninfo: configuration.database, consoleConninfo: configuration.consoleDatabase, logger: logger)
         pool.start()
-        let recorder = UsageRecorder(counters: shared.usage, conninfo: database, leaseSeconds: leaseSeconds,
-                                     instanceLeaseSeconds: instanceLeaseSeconds,
-                                     interval: Double(usageSeconds), logger: logger)
+        let recorder = UsageRecorder(counters: shared.usage, conninfo: configuration.database,
+                                     leaseSeconds: configuration.seatLeaseSeconds, instanceLeaseSeconds: configuration.instanceLeaseSeconds,
+                                     interval: Double(configuration.usageIntervalSeconds), logger: logger)
         recorder.start()
         logger.info("listening", metadata: [
-            "socket": "\(activated == nil ? socket ?? "" : "from systemd")", "allow": "\(webServerAddresses ?? "-")", "workers": "\(workerCount)", "realms": "\(settings.realms.realms.keys.sorted())",
-            "lease": "\(leaseSeconds)s", "instance_lease": "\(instanceLeaseSeconds)s",
+            "socket": "\(activated == nil ? configuration.listen?.address.description ?? "" : "from systemd")",
+            "allow": "\(configuration.webServerAddresses ?? "-")", "workers": "\(configuration.workers)",
+            "realms": "\(settings.realms.names.sorted())",
+            "lease": "\(configuration.seatLeaseSeconds)s", "instance_lease": "\(configuration.instanceLeaseSeconds)s",
             "signed_realms": "\(settings.answerKeys.signers.keys.sorted())",
         ])
 

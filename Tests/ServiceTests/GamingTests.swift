@@ -222,11 +222,12 @@ extension ServiceTests {
         #expect(try answer(start) == "valid")
         _ = try stack.sql("UPDATE seats SET last_seen = now() - interval '1 hour' WHERE license_id = '\(id)'")
         #expect(try answer(start) == "valid")
-        #expect(try stack.sql("SELECT string_agg(scope || ':' || (last_seen > now() - interval '1 minute'), ',' ORDER BY scope) FROM seats WHERE license_id = '\(id)'")
-                == ":true,Export:true")
+        #expect(try stack.sql("SELECT string_agg(scope || ':' || (last_seen > now() - interval '1 minute'), ',' ORDER BY scope COLLATE \"C\") FROM seats WHERE license_id = '\(id)'")
+                == "Export:true,base:true")
         _ = try stack.sql("DELETE FROM seats WHERE license_id = '\(id)' AND scope = 'Export'")
         #expect(try answer(start) == "valid")
-        #expect(try stack.sql("SELECT string_agg(scope, ',' ORDER BY scope) FROM seats WHERE license_id = '\(id)'") == ",Export")
+        #expect(try stack.sql("SELECT string_agg(scope, ',' ORDER BY scope COLLATE \"C\") FROM seats WHERE license_id = '\(id)'")
+                == "Export,base")
         #expect(try answer(try code(key, user: "scopes-user-2", options: ["Export"])) == "invalid users")
     }
 

@@ -199,7 +199,7 @@ extension ServiceTests {
             SELECT realm, issuer, product, license_id, scope, sha256(user_hash), sha256(instance_hash), sha256(computer_hash),
                    first_seen, last_seen
             FROM seats WHERE license_id IN ('\(touched)', '\(untouched)');
-            SELECT record_usage(now(), ARRAY['default'], ARRAY['default'], ARRAY['X-META-X'], ARRAY['\(touched)'], ARRAY['']);
+            SELECT record_usage(now(), ARRAY['default'], ARRAY['default'], ARRAY['X-META-X'], ARRAY['\(touched)'], ARRAY['base']);
             """)
         #expect(try usersToday(touched) == "2" && usersToday(untouched) == "1")
         _ = try stack.sql("SELECT record_usage(now())")

@@ -141,7 +141,7 @@ public final class CheckHandler {
         }
         let wantsJSON = request.accept?.contains("application/json") == true
         let realm = request.realm
-        if settings.realms.realms[realm] == nil {
+        if !settings.realms.knows(realm) {
             shared.unknownRealms.warnOnce(realm, logger: settings.logger)
         }
         let authentication = shared.keyCache.authenticate(keyLine: code.keyLine, realm: realm,

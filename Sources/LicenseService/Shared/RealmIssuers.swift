@@ -11,30 +11,37 @@ public struct RealmIssuers: Sendable {
     /// The realm of requests that name none.
     public static let defaultRealm = "default"
 
-    public let realms: [String: IssuerKeys]
+    /// Each realm's issuers, by realm name.
+    public let issuersByRealm: [String: IssuerKeys]
 
     public init(realms: [String: IssuerKeys]) {
-        self.realms = realms
+        issuersByRealm = realms
     }
+
+    /// The realms that have an issuers folder.
+    public var names: Set<String> { Set(issuersByRealm.keys) }
+
+    /// Whether `realm` has an issuers folder.
+    public func knows(_ realm: String) -> Bool { issuersByRealm[realm] != nil }
 
     public init(directory: String) throws(ServiceSetupError) {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             throw ServiceSetupError("cannot read issuers directory \(directory)")
         }
-        var realms: [String: IssuerKeys] = [:]
+        var found: [String: IssuerKeys] = [:]
         do {
             if entries.contains(where: { $0.hasSuffix(".pem") }) {
-                realms[Self.defaultRealm] = try IssuerKeys(directory: directory)
+                found[Self.defaultRealm] = try IssuerKeys(directory: directory)
             }
             for entry in entries.sorted() {
                 var isDirectory: ObjCBool = false
                 let path = directory + "/" + entry
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
                       !entry.hasPrefix(".") else { continue }
-                guard realms[entry] == nil else {
+                guard found[entry] == nil else {
                     throw ServiceSetupError("\(directory) holds both .pem files and a \(entry)/ folder for the default realm")
                 }
-                realms[entry] = try IssuerKeys(directory: path)
+                found[entry] = try IssuerKeys(directory: path)
             }
         } catch let error as IssuerKeysError {
             throw ServiceSetupError(error.description)
@@ -43,15 +50,15 @@ public struct RealmIssuers: Sendable {
         } catch {
             throw ServiceSetupError("\(error)")
         }
-        guard !realms.isEmpty else {
+        guard !found.isEmpty else {
             throw ServiceSetupError("\(directory) holds no issuer (NAME.pem) and no realm folder")
         }
-        self.realms = realms
+        issuersByRealm = found
     }
 
     /// The issuers of `realm`; a realm that has none trusts no key (`unknown-issuer`).
     public func issuers(of realm: String) -> IssuerKeys {
-        realms[realm] ?? IssuerKeys(keys: [:])
+        issuersByRealm[realm] ?? IssuerKeys(keys: [:])
     }
 }
 

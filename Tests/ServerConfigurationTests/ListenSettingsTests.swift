@@ -1,4 +1,4 @@
-import LicenseService
+import ServerConfiguration
 import Testing
 
 @Suite("Where the pool listens, and who may connect")

@@ -1,3 +1,5 @@
+import FastCGI
+
 /// Where the pool listens (`--socket`) and, over TCP, which hosts may connect (`--allow`).
 ///
 /// Whoever reaches the pool's socket chooses `LICENSE_REALM` and passes by nginx's limits, so a
@@ -5,13 +7,7 @@
 /// list is libfcgi's own check (`FCGI_WEB_SERVER_ADDRS`: a connection from another address is
 /// closed unanswered); libfcgi listens on IPv4 only.
 public struct ListenSettings: Sendable, Equatable {
-    public enum Address: Sendable, Equatable {
-        case unixSocket(path: String)
-        /// An empty host is every interface.
-        case tcp(host: String, port: Int)
-    }
-
-    public let address: Address
+    public let address: ListenAddress
     /// The IPv4 addresses a TCP socket accepts connections from; nil accepts any.
     public let allowedPeers: [String]?
 

@@ -1,0 +1,171 @@
+import FastCGI
+import LicenseCore
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One setting of `license-server`: its option and the environment variable that gives it when
+/// the option is absent (the package's settings file, `/etc/license-server/license-server.conf`,
+/// is read by systemd into the environment).
+public enum ServerSetting: String, CaseIterable, Sendable {
+    case socket, allow, database
+    case consoleDatabase = "console-database"
+    case issuers, workers, lease
+    case instanceLease = "instance-lease"
+    case answerKeys = "answer-keys"
+    case systemID = "system-id"
+    case secret
+    case socketGroup = "socket-group"
+    case logLevel = "log-level"
+    case usageInterval = "usage-interval"
+
+    /// `--socket`, `--console-database`, …
+    public var option: String { "--" + rawValue }
+
+    /// `LICENSE_SOCKET`, `LICENSE_CONSOLE_DATABASE`, …; the secret's is `LICENSE_SECRET_FILE`.
+    public var environmentVariable: String {
+        self == .secret ? "LICENSE_SECRET_FILE" : "LICENSE_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
+    }
+}
+
+/// Everything `license-server` is configured with (SPEC §6–§12), read once from its arguments and
+/// the `LICENSE_*` environment, validated here and only here, and handed down as typed values.
+public struct ServerConfiguration: Sendable {
+    /// Where to listen; nil when systemd hands the pool its socket.
+    public let listen: ListenSettings?
+    /// The value for libfcgi's `FCGI_WEB_SERVER_ADDRS`: the peers a TCP socket accepts; nil: any.
+    public let webServerAddresses: String?
+    public let database: String
+    /// The console's connection (SPEC §12); nil: no console.
+    public let consoleDatabase: String?
+    public let issuersDirectory: String
+    public let workers: Int
+    /// What this pool writes into the database's `leases` row at start (`--lease`, `--instance-lease`).
+    public let seatLeaseSeconds: Int
+    public let instanceLeaseSeconds: Int
+    public let answerKeysDirectory: String?
+    /// The server's system ID for floating keys; nil when neither given nor found.
+    public let systemID: String?
+    public let secretFile: String
+    /// The group that may connect to a unix socket (nginx's).
+    public let socketGroup: gid_t?
+    public let logLevel: Logger.Level
+    public let usageIntervalSeconds: Int
+
+    /// The longest seat lease the database accepts (its `leases` CHECK).
+    public static let longestLeaseSeconds = 3650 * 86_400
+
+    /// Reads the settings: an option given on the command line wins over its environment variable.
+    ///
+    /// - Parameters:
+    ///   - arguments: the options given on the command line.
+    ///   - environment: the process's environment (`LICENSE_*`, and libfcgi's `FCGI_WEB_SERVER_ADDRS`).
+    ///   - hasSystemdSocket: systemd handed the pool a listening socket, so `--socket` may be absent.
+    ///   - processorCount: for the default number of workers (two per core).
+    ///   - currentSystemID: this computer's system ID, asked only when none is given.
+    /// - Throws: every bad or missing value, one line each.
+    public init(arguments: [ServerSetting: String], environment: [String: String], hasSystemdSocket: Bool, processorCount: Int,
+                currentSystemID: () -> String?) throws(ServerConfigurationError) {
+        var problems: [String] = []
+        func value(_ setting: ServerSetting) -> String? { arguments[setting] ?? environment[setting.environmentVariable] }
+        func required(_ setting: ServerSetting, _ hint: String = "") -> String {
+            guard let given = value(setting) else {
+                problems.append("\(setting.option) is required\(hint)")
+                return ""
+            }
+            return given
+        }
+        func number(_ setting: ServerSetting, default fallback: Int, in range: ClosedRange<Int>, unit: String = "") -> Int {
+            guard let text = value(setting) else { return fallback }
+            guard let number = Int(text), range.contains(number) else {
+                problems.append("\(setting.option) must be \(range.lowerBound) to \(range.upperBound)\(unit), not \(text)")
+                return fallback
+            }
+            return number
+        }
+
+        // Where to listen, and who may connect.
+        let socket = value(.socket)
+        let allow = value(.allow)
+        var listen: ListenSettings?
+        var webServerAddresses: String?
+        do throws(ListenSettingsError) {
+            if let socket {
+                // libfcgi's own variable counts as the list, for a TCP socket only.
+                let inherited = ListenSettings.isUnixSocket(socket) ? nil : environment["FCGI_WEB_SERVER_ADDRS"].flatMap { $0.isEmpty ? nil : $0 }
+                listen = try ListenSettings(socket: socket, allow: allow ?? inherited)
+                webServerAddresses = listen?.webServerAddresses
+            } else if hasSystemdSocket {
+                webServerAddresses = try allow.map { text throws(ListenSettingsError) in try ListenSettings.peers(text).joined(separator: ",") }
+            } else {
+                problems.append("\(ServerSetting.socket.option) is required (or a socket from systemd)")
+            }
+        } catch {
+            problems.append(error.description)
+        }
+        self.listen = listen
+        self.webServerAddresses = webServerAddresses
+
+        database = required(.database)
+        consoleDatabase = value(.consoleDatabase)
+        issuersDirectory = required(.issuers)
+        secretFile = required(.secret, ": a file of at least 32 bytes (e.g. head -c 32 /dev/urandom | base64)")
+        workers = number(.workers, default: 2 * processorCount, in: 1...1024)
+        usageIntervalSeconds = number(.usageInterval, default: 60, in: 1...3600, unit: " seconds")
+        answerKeysDirectory = value(.answerKeys)
+
+        // The leases: the seat lease at most what the database accepts, the instance lease at
+        // most the seat lease (15 minutes unless the seat lease is shorter).
+        var seatLease = 86_400
+        if let text = value(.lease) {
+            if let seconds = DurationText.seconds(text), seconds <= Self.longestLeaseSeconds {
+                seatLease = seconds
+            } else {
+                problems.append("\(ServerSetting.lease.option) must be a number and a unit, at most 3650d: 90s, 15m, 24h, 400d; not \(text)")
+            }
+        }
+        var instanceLease = min(15 * 60, seatLease)
+        if let text = value(.instanceLease) {
+            if let seconds = DurationText.seconds(text) {
+                if seconds <= seatLease {
+                    instanceLease = seconds
+                } else {
+                    problems.append("\(ServerSetting.instanceLease.option) (\(seconds)s) must be at most \(ServerSetting.lease.option) (\(seatLease)s)")
+                }
+            } else {
+                problems.append("\(ServerSetting.instanceLease.option) must be a number and a unit: 90s, 15m, 1h; not \(text)")
+            }
+        }
+        seatLeaseSeconds = seatLease
+        instanceLeaseSeconds = instanceLease
+
+        let levelText = value(.logLevel) ?? "info"
+        if let level = Logger.Level(rawValue: levelText) {
+            logLevel = level
+        } else {
+            problems.append("\(ServerSetting.logLevel.option) must be error, warning, info or debug, not \(levelText)")
+            logLevel = .info
+        }
+        if let groupName = value(.socketGroup) {
+            if let entry = getgrnam(groupName) {
+                socketGroup = entry.pointee.gr_gid
+            } else {
+                problems.append("\(ServerSetting.socketGroup.option): no group \(groupName)")
+                socketGroup = nil
+            }
+        } else {
+            socketGroup = nil
+        }
+        systemID = value(.systemID) ?? currentSystemID()
+
+        guard problems.isEmpty else { throw ServerConfigurationError(problems: problems) }
+    }
+}
+
+/// Settings that cannot be used: one line per bad or missing value.
+public struct ServerConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let problems: [String]
+
+    public var description: String { problems.joined(separator: "\n") }
+}

@@ -12,13 +12,22 @@ struct LicenseCheckTests {
                         product: product)
     }
 
+    /// Rules 1–8, as the check handler applies them: rules 1–2, then 3–8 for a key that passed.
+    static func decision(code: StartupCode, origin: String? = nil, serverSystemID: String?, isRevoked: Bool = false) -> CheckDecision {
+        let authenticated = LicenseCheck.authenticate(keyLine: code.keyLine, issuers: Fixtures.trusted)
+        guard case .valid(let key) = authenticated else { return authenticated }
+        if let reason = LicenseCheck.evaluate(key, code: code, origin: origin, isRevoked: isRevoked, serverSystemID: serverSystemID,
+                                              today: today) {
+            return .invalid(reason, key)
+        }
+        return .valid(key)
+    }
+
     static func decide(_ keyLine: String, revision: String = "7.1", domain: String = "app.example.com",
                        system: String? = nil, options: [String] = [], product: String? = nil, origin: String? = nil,
                        serverSystemID: String? = "Eth_52:54:00:00:00:01", revoked: Bool = false) throws -> CheckReason? {
-        LicenseCheck.decide(code: try code(keyLine, revision: revision, domain: domain, system: system, options: options,
-                                           product: product),
-                            origin: origin, issuers: Fixtures.trusted, serverSystemID: serverSystemID, today: today,
-                            isRevoked: { _ in revoked }).reason
+        decision(code: try code(keyLine, revision: revision, domain: domain, system: system, options: options, product: product),
+                 origin: origin, serverSystemID: serverSystemID, isRevoked: revoked).reason
     }
 
     static func key(_ fields: [String], by signer: IssuerSigningKey = Fixtures.issuer) throws -> String {
@@ -29,9 +38,8 @@ struct LicenseCheckTests {
     func valid() throws {
         let line = try Self.key(["id=ACME-1", "version=+7", "type=nodelocked", "option=Vario", "duration=01Jan2026-31Dec2026",
                                  "host=*.example.com", "systemid=Eth_08:00:2b:15:c7:d5"])
-        let decision = LicenseCheck.decide(code: try Self.code(line, system: "Eth_08:00:2b:15:c7:d5", options: ["Vario"]),
-                                           origin: "https://app.example.com:8443", issuers: Fixtures.trusted,
-                                           serverSystemID: nil, today: Self.today)
+        let decision = Self.decision(code: try Self.code(line, system: "Eth_08:00:2b:15:c7:d5", options: ["Vario"]),
+                                     origin: "https://app.example.com:8443", serverSystemID: nil)
         #expect(decision.reason == nil)
         #expect(decision.key?.id == "ACME-1")
     }

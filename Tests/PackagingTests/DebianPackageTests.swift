@@ -238,6 +238,7 @@ struct DebianPackageTests {
     /// SPEC §10's table, the user and the secret.
     func expectInstalledLayout(_ root: DebianRoot) throws {
         for path in ["/usr/bin/license-server", "/usr/bin/licensectl", "/usr/share/license-server/sql/migrations/013_schema_of_0.4.0.sql",
+                     "/usr/share/license-server/sql/functions/seats.sql", "/usr/share/license-server/sql/views/report_usage_now.sql",
                      "/lib/systemd/system/license-server.socket", "/lib/systemd/system/license-server.service",
                      "/etc/license-server/license-server.conf", "/etc/license-server/issuers", "/usr/share/license-server/nginx/license-server.conf",
                      "/usr/share/license-server/nginx/licenses.example.com.conf", "/usr/share/doc/license-server/README.md",

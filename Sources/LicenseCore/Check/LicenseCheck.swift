@@ -63,17 +63,4 @@ public enum LicenseCheck {
         if code.options.contains(where: { key.terms.option(named: $0) == nil }) { return .option }
         return nil
     }
-
-    /// Rules 1–8 in one call.
-    public static func decide(code: StartupCode, origin: String? = nil, issuers: some TrustedIssuers,
-                              serverSystemID: String?, today: LicenseDate,
-                              isRevoked: (LicenseKey) -> Bool = { _ in false }) -> CheckDecision {
-        let authenticated = authenticate(keyLine: code.keyLine, issuers: issuers)
-        guard case .valid(let key) = authenticated else { return authenticated }
-        if let reason = evaluate(key, code: code, origin: origin, isRevoked: isRevoked(key),
-                                 serverSystemID: serverSystemID, today: today) {
-            return .invalid(reason, key)
-        }
-        return .valid(key)
-    }
 }

@@ -8,8 +8,8 @@ import Synchronization
 /// The first worker to find a license due claims its registration; every other worker goes on
 /// as if it were registered (a seat of a license the database does not know yet registers it
 /// on the way). Without the claim, every worker that met the license in the same moment
-/// registered it too, each waiting for the others' lock on the license's row: `make bench`
-/// measured 1 159 registrations in 15 s for 200 licenses, 6.6 ms each.
+/// registered it too, each waiting for the others' lock on the license's row (docs/performance.md,
+/// issue 18).
 public final class RegistrationMemo: Sendable {
     private struct Claim {
         /// When a worker of this pool claimed the license's registration.

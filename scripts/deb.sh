@@ -53,6 +53,9 @@ install -m 0644 "$packaging/license-server.socket" "$packaging/license-server.se
 # The settings may hold a database password: readable by root (systemd reads it) only.
 install -m 0640 "$packaging/license-server.conf" "$root/etc/license-server/license-server.conf"
 install -m 0644 README.md "$packaging/copyright" "$root/usr/share/doc/license-server/"
+# The README's links into docs/ (the runbooks) keep working where it is installed.
+install -d "$root/usr/share/doc/license-server/docs"
+install -m 0644 docs/*.md "$root/usr/share/doc/license-server/docs/"
 # The man pages are the programs' own --help and --version, through help2man.
 mkdir -p "$root/usr/share/man/man1"
 for program in "license-server:license check pool (FastCGI workers behind nginx)" "licensectl:license server administration and keys"; do

@@ -67,99 +67,108 @@ public struct ServerConfiguration: Sendable {
     /// - Throws: every bad or missing value, one line each.
     public init(arguments: [ServerSetting: String], environment: [String: String], hasSystemdSocket: Bool, processorCount: Int,
                 currentSystemID: () -> String?) throws(ServerConfigurationError) {
-        var problems: [String] = []
-        func value(_ setting: ServerSetting) -> String? { arguments[setting] ?? environment[setting.environmentVariable] }
-        func required(_ setting: ServerSetting, _ hint: String = "") -> String {
-            guard let given = value(setting) else {
-                problems.append("\(setting.option) is required\(hint)")
-                return ""
-            }
-            return given
-        }
-        func number(_ setting: ServerSetting, default fallback: Int, in range: ClosedRange<Int>, unit: String = "") -> Int {
-            guard let text = value(setting) else { return fallback }
-            guard let number = Int(text), range.contains(number) else {
-                problems.append("\(setting.option) must be \(range.lowerBound) to \(range.upperBound)\(unit), not \(text)")
-                return fallback
-            }
-            return number
-        }
+        var reader = SettingsReader(arguments: arguments, environment: environment)
+        (listen, webServerAddresses) = reader.listening(hasSystemdSocket: hasSystemdSocket)
+        database = reader.required(.database)
+        consoleDatabase = reader.value(.consoleDatabase)
+        issuersDirectory = reader.required(.issuers)
+        secretFile = reader.required(.secret, hint: ": a file of at least 32 bytes (e.g. head -c 32 /dev/urandom | base64)")
+        workers = reader.number(.workers, default: 2 * processorCount, in: 1...1024)
+        usageIntervalSeconds = reader.number(.usageInterval, default: 60, in: 1...3600, unit: " seconds")
+        answerKeysDirectory = reader.value(.answerKeys)
+        (seatLeaseSeconds, instanceLeaseSeconds) = reader.leases()
+        logLevel = reader.logLevel()
+        socketGroup = reader.group()
+        systemID = reader.value(.systemID) ?? currentSystemID()
+        guard reader.problems.isEmpty else { throw ServerConfigurationError(problems: reader.problems) }
+    }
+}
 
-        // Where to listen, and who may connect.
-        let socket = value(.socket)
+/// Reads settings one by one, keeping a line for each that cannot be used, so that a start
+/// names every mistake at once.
+private struct SettingsReader {
+    let arguments: [ServerSetting: String]
+    let environment: [String: String]
+    var problems: [String] = []
+
+    func value(_ setting: ServerSetting) -> String? { arguments[setting] ?? environment[setting.environmentVariable] }
+
+    mutating func required(_ setting: ServerSetting, hint: String = "") -> String {
+        guard let given = value(setting) else {
+            problems.append("\(setting.option) is required\(hint)")
+            return ""
+        }
+        return given
+    }
+
+    mutating func number(_ setting: ServerSetting, default fallback: Int, in range: ClosedRange<Int>, unit: String = "") -> Int {
+        guard let text = value(setting) else { return fallback }
+        guard let number = Int(text), range.contains(number) else {
+            problems.append("\(setting.option) must be \(range.lowerBound) to \(range.upperBound)\(unit), not \(text)")
+            return fallback
+        }
+        return number
+    }
+
+    /// Where to listen and which peers libfcgi lets in (`--allow`, or its own `FCGI_WEB_SERVER_ADDRS`
+    /// for a TCP socket).
+    mutating func listening(hasSystemdSocket: Bool) -> (ListenSettings?, String?) {
         let allow = value(.allow)
-        var listen: ListenSettings?
-        var webServerAddresses: String?
         do throws(ListenSettingsError) {
-            if let socket {
-                // libfcgi's own variable counts as the list, for a TCP socket only.
+            if let socket = value(.socket) {
                 let inherited = ListenSettings.isUnixSocket(socket) ? nil : environment["FCGI_WEB_SERVER_ADDRS"].flatMap { $0.isEmpty ? nil : $0 }
-                listen = try ListenSettings(socket: socket, allow: allow ?? inherited)
-                webServerAddresses = listen?.webServerAddresses
-            } else if hasSystemdSocket {
-                webServerAddresses = try allow.map { text throws(ListenSettingsError) in try ListenSettings.peers(text).joined(separator: ",") }
-            } else {
-                problems.append("\(ServerSetting.socket.option) is required (or a socket from systemd)")
+                let listen = try ListenSettings(socket: socket, allow: allow ?? inherited)
+                return (listen, listen.webServerAddresses)
             }
+            if hasSystemdSocket {
+                return (nil, try allow.map { text throws(ListenSettingsError) in try ListenSettings.peers(text).joined(separator: ",") })
+            }
+            problems.append("\(ServerSetting.socket.option) is required (or a socket from systemd)")
         } catch {
             problems.append(error.description)
         }
-        self.listen = listen
-        self.webServerAddresses = webServerAddresses
+        return (nil, nil)
+    }
 
-        database = required(.database)
-        consoleDatabase = value(.consoleDatabase)
-        issuersDirectory = required(.issuers)
-        secretFile = required(.secret, ": a file of at least 32 bytes (e.g. head -c 32 /dev/urandom | base64)")
-        workers = number(.workers, default: 2 * processorCount, in: 1...1024)
-        usageIntervalSeconds = number(.usageInterval, default: 60, in: 1...3600, unit: " seconds")
-        answerKeysDirectory = value(.answerKeys)
-
-        // The leases: the seat lease at most what the database accepts, the instance lease at
-        // most the seat lease (15 minutes unless the seat lease is shorter).
-        var seatLease = 86_400
+    /// The seat lease, at most what the database accepts, and the instance lease, at most the
+    /// seat lease (15 minutes unless the seat lease is shorter).
+    mutating func leases() -> (seat: Int, instance: Int) {
+        var seat = 86_400
         if let text = value(.lease) {
-            if let seconds = DurationText.seconds(text), seconds <= Self.longestLeaseSeconds {
-                seatLease = seconds
+            if let seconds = DurationText.seconds(text), seconds <= ServerConfiguration.longestLeaseSeconds {
+                seat = seconds
             } else {
                 problems.append("\(ServerSetting.lease.option) must be a number and a unit, at most 3650d: 90s, 15m, 24h, 400d; not \(text)")
             }
         }
-        var instanceLease = min(15 * 60, seatLease)
-        if let text = value(.instanceLease) {
-            if let seconds = DurationText.seconds(text) {
-                if seconds <= seatLease {
-                    instanceLease = seconds
-                } else {
-                    problems.append("\(ServerSetting.instanceLease.option) (\(seconds)s) must be at most \(ServerSetting.lease.option) (\(seatLease)s)")
-                }
-            } else {
-                problems.append("\(ServerSetting.instanceLease.option) must be a number and a unit: 90s, 15m, 1h; not \(text)")
-            }
+        guard let text = value(.instanceLease) else { return (seat, min(15 * 60, seat)) }
+        guard let seconds = DurationText.seconds(text) else {
+            problems.append("\(ServerSetting.instanceLease.option) must be a number and a unit: 90s, 15m, 1h; not \(text)")
+            return (seat, min(15 * 60, seat))
         }
-        seatLeaseSeconds = seatLease
-        instanceLeaseSeconds = instanceLease
+        guard seconds <= seat else {
+            problems.append("\(ServerSetting.instanceLease.option) (\(seconds)s) must be at most \(ServerSetting.lease.option) (\(seat)s)")
+            return (seat, min(15 * 60, seat))
+        }
+        return (seat, seconds)
+    }
 
-        let levelText = value(.logLevel) ?? "info"
-        if let level = Logger.Level(rawValue: levelText) {
-            logLevel = level
-        } else {
-            problems.append("\(ServerSetting.logLevel.option) must be error, warning, info or debug, not \(levelText)")
-            logLevel = .info
+    mutating func logLevel() -> Logger.Level {
+        let text = value(.logLevel) ?? "info"
+        guard let level = Logger.Level(rawValue: text) else {
+            problems.append("\(ServerSetting.logLevel.option) must be error, warning, info or debug, not \(text)")
+            return .info
         }
-        if let groupName = value(.socketGroup) {
-            if let entry = getgrnam(groupName) {
-                socketGroup = entry.pointee.gr_gid
-            } else {
-                problems.append("\(ServerSetting.socketGroup.option): no group \(groupName)")
-                socketGroup = nil
-            }
-        } else {
-            socketGroup = nil
-        }
-        systemID = value(.systemID) ?? currentSystemID()
+        return level
+    }
 
-        guard problems.isEmpty else { throw ServerConfigurationError(problems: problems) }
+    mutating func group() -> gid_t? {
+        guard let name = value(.socketGroup) else { return nil }
+        guard let entry = getgrnam(name) else {
+            problems.append("\(ServerSetting.socketGroup.option): no group \(name)")
+            return nil
+        }
+        return entry.pointee.gr_gid
     }
 }
 

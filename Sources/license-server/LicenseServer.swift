@@ -122,45 +122,12 @@ struct LicenseServer: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "license-server")
-
-        let settings: CheckSettings
-        do throws(ServiceSetupError) {
-            let realms = try RealmIssuers(directory: configuration.issuersDirectory)
-            let secret: ServerSecret
-            do {
-                secret = try ServerSecret(contentsOf: configuration.secretFile)
-            } catch {
-                throw ServiceSetupError(error.description)
-            }
-            settings = CheckSettings(
-                realms: realms, secret: secret, serverSystemID: configuration.systemID, logger: logger,
-                answerKeys: try configuration.answerKeysDirectory.map { directory throws(ServiceSetupError) in
-                    try AnswerKeys(directory: directory, realms: realms.names)
-                } ?? AnswerKeys(),
-                today: { LicenseDate(secondsSince1970: Int64(Date().timeIntervalSince1970)) })
-        } catch {
-            throw ValidationError(error.description)
-        }
-
-        // Signals go to the thread that waits for them, never to a worker in the middle of a request.
-        var handledSignals = sigset_t()
-        sigemptyset(&handledSignals)
-        sigaddset(&handledSignals, SIGTERM)
-        sigaddset(&handledSignals, SIGINT)
-        sigaddset(&handledSignals, SIGUSR1)
-        pthread_sigmask(SIG_BLOCK, &handledSignals, nil)
-        signal(SIGPIPE, SIG_IGN)
+        let settings = try Self.checkSettings(configuration, logger: logger)
+        var handledSignals = Self.blockHandledSignals()
 
         let shared = SharedCheckState(metrics: PoolMetrics(realms: settings.realms.names, workers: configuration.workers))
         // The pool owns the listener: it closes it once its workers have stopped accepting.
-        let listener: FastCGIListener
-        if let activated {
-            listener = activated
-        } else if let listen = configuration.listen {
-            listener = try FastCGIListener(address: listen.address, group: configuration.socketGroup)
-        } else {
-            throw ValidationError("--socket is required (or a socket from systemd)")
-        }
+        let listener = try Self.listener(activated: activated, configuration: configuration)
         let pool = WorkerPool(count: configuration.workers, listener: listener, settings: settings, shared: shared,
                               conninfo: configuration.database, consoleConninfo: configuration.consoleDatabase, logger: logger)
         pool.start()
@@ -187,5 +154,47 @@ struct LicenseServer: ParsableCommand {
         if !recorder.stop(timeout: 2) { logger.error("usage counts of the last minute not written") }
         logger.info("stopped")
         Foundation.exit(pool.listenerWasLost ? 1 : 0)
+    }
+
+    /// What the handlers are configured with: the realms' issuers, the secret and the answer
+    /// keys, read from their files (a file that cannot be used exits 2, one line saying why).
+    private static func checkSettings(_ configuration: ServerConfiguration, logger: Logger) throws -> CheckSettings {
+        do throws(ServiceSetupError) {
+            let realms = try RealmIssuers(directory: configuration.issuersDirectory)
+            let secret: ServerSecret
+            do {
+                secret = try ServerSecret(contentsOf: configuration.secretFile)
+            } catch {
+                throw ServiceSetupError(error.description)
+            }
+            return CheckSettings(
+                realms: realms, secret: secret, serverSystemID: configuration.systemID, logger: logger,
+                answerKeys: try configuration.answerKeysDirectory.map { directory throws(ServiceSetupError) in
+                    try AnswerKeys(directory: directory, realms: realms.names)
+                } ?? AnswerKeys(),
+                today: { LicenseDate(secondsSince1970: Int64(Date().timeIntervalSince1970)) })
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// systemd's socket, else the configuration's (which has one whenever systemd handed none).
+    private static func listener(activated: FastCGIListener?, configuration: ServerConfiguration) throws -> FastCGIListener {
+        if let activated { return activated }
+        guard let listen = configuration.listen else { throw ValidationError("--socket is required (or a socket from systemd)") }
+        return try FastCGIListener(address: listen.address, group: configuration.socketGroup)
+    }
+
+    /// Signals go to the thread that waits for them (SIGTERM, SIGINT, SIGUSR1), never to a worker
+    /// in the middle of a request; SIGPIPE is ignored (a client gone mid-answer).
+    private static func blockHandledSignals() -> sigset_t {
+        var handledSignals = sigset_t()
+        sigemptyset(&handledSignals)
+        sigaddset(&handledSignals, SIGTERM)
+        sigaddset(&handledSignals, SIGINT)
+        sigaddset(&handledSignals, SIGUSR1)
+        pthread_sigmask(SIG_BLOCK, &handledSignals, nil)
+        signal(SIGPIPE, SIG_IGN)
+        return handledSignals
     }
 }

@@ -31,7 +31,7 @@ struct DebianPackageTests {
         return path
     }
 
-    @Test("lintian finds no error; its warnings are the ones the README lists with their reasons")
+    @Test("lintian finds no error; its warnings are the ones docs/operating.md lists with their reasons")
     func lintian() throws {
         let linted = try Command.run("lintian", ["--pedantic", "--display-info", try Self.builtPackage()])
         let lines = linted.standardOutput.split(separator: "\n")
@@ -39,10 +39,10 @@ struct DebianPackageTests {
         #expect(errors.isEmpty, "\(errors.joined(separator: "\n"))")
         #expect(linted.status == 0, "\(linted.standardError)")
         let warnings = Set(lines.filter { $0.hasPrefix("W: ") }.compactMap { $0.split(separator: " ").dropFirst(2).first.map(String.init) })
-        let readme = try String(contentsOfFile: Self.packageRoot + "/README.md", encoding: .utf8)
-        let listed = readme.components(separatedBy: "lintian's warnings").dropFirst().first ?? ""
+        let runbook = try String(contentsOfFile: Self.packageRoot + "/docs/operating.md", encoding: .utf8)
+        let listed = runbook.components(separatedBy: "lintian's warnings").dropFirst().first ?? ""
         for warning in warnings {
-            #expect(listed.contains("`\(warning)`"), "lintian warns \(warning), which the README does not list")
+            #expect(listed.contains("`\(warning)`"), "lintian warns \(warning), which docs/operating.md does not list")
         }
     }
 
@@ -57,14 +57,14 @@ struct DebianPackageTests {
         let pristine = try root.files()
         let packagesBefore = try Set(root.mustRun(["dpkg-query", "-W", "-f", "${Package}\\n"]).split(separator: "\n").map(String.init))
 
-        // apt install ./license-server_….deb, as the README says.
+        // apt install ./license-server_….deb, as docs/operating.md says.
         try FileManager.default.copyItem(atPath: deb, toPath: root.file("/tmp/" + URL(fileURLWithPath: deb).lastPathComponent))
         try root.mustRun(["apt-get", "install", "-y", "--no-install-recommends", "/tmp/" + URL(fileURLWithPath: deb).lastPathComponent])
         try FileManager.default.removeItem(atPath: root.file("/tmp/" + URL(fileURLWithPath: deb).lastPathComponent))
         try expectPulledExactlyItsDepends(root, before: packagesBefore)
         try expectInstalledLayout(root)
 
-        // What the admin does (README "Install on Debian"): a database and its role, the
+        // What the admin does (docs/operating.md "Install on Debian"): a database and its role, the
         // migrations by the installed licensectl, an issuer key, LICENSE_DATABASE.
         let installation = try Installation(root: root, portBase: 20_000 + Int(getpid() % 2000) * 10 + 5)
         defer { installation.stop() }
@@ -123,13 +123,13 @@ struct DebianPackageTests {
         #expect(gone.isEmpty, "gone after purge: \(gone.sorted())")
     }
 
-    @Test("the README's 'Install on Debian' commands, pasted into a clean Debian 12 root, give valid through nginx",
+    @Test("the 'Install on Debian' commands of docs/operating.md, pasted into a clean Debian 12 root, give valid through nginx",
           .timeLimit(.minutes(10)))
     func readmeInstallation() throws {
         let deb = try Self.builtPackage()
         let debName = URL(fileURLWithPath: deb).lastPathComponent
         var script = try Self.readmeInstallCommands()
-        // What needs systemd or the network, replaced; every other line runs as the README has it.
+        // What needs systemd or the network, replaced; every other line runs as the runbook has it.
         let install = "apt install ./\(debName) postgresql nginx"
         let firstCheck = "curl \"https://licenses.vendor.example/check?code=$code\""
         let replacements = [
@@ -140,7 +140,7 @@ struct DebianPackageTests {
         ]
         for (line, replacement) in replacements {
             let index = try #require(script.firstIndex { $0 == line || ($0.hasPrefix(line) && line == firstCheck) },
-                                     "the README's commands no longer have the line \(line)")
+                                     "the runbook's commands no longer have the line \(line)")
             script[index] = replacement
         }
 
@@ -189,11 +189,11 @@ struct DebianPackageTests {
         #expect(answered.standardOutput == "valid\n", "\(answered.standardOutput) \(answered.standardError) \(log)")
     }
 
-    /// The shell lines of the README's "Install on Debian" block, comments and blank lines
-    /// left out, continued lines joined.
+    /// The shell lines of docs/operating.md's "Install on Debian" block, comments and blank
+    /// lines left out, continued lines joined.
     static func readmeInstallCommands() throws -> [String] {
-        let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
-        let section = try #require(readme.components(separatedBy: "\n## Install on Debian\n").dropFirst().first)
+        let runbook = try String(contentsOfFile: packageRoot + "/docs/operating.md", encoding: .utf8)
+        let section = try #require(runbook.components(separatedBy: "\n## Install on Debian\n").dropFirst().first)
         let block = try #require(section.components(separatedBy: "```sh\n").dropFirst().first?.components(separatedBy: "\n```").first)
         var commands: [String] = []
         var continued = ""
@@ -308,7 +308,7 @@ final class Installation {
         try DebianRoot.require(Command.run("runuser", ["-u", "postgres", "--", "createdb", "-h", folder + "/pg", "-p", String(pgPort), "license"]),
                                "createdb")
         let migrated = try root.mustRun(["licensectl", "migrate", "--database", "host=\(pgSocketFolder) port=\(pgPort) dbname=license user=postgres"])
-        #expect(migrated.contains("applied 001_licenses_and_seats.sql"), "\(migrated)")
+        #expect(migrated.contains("applied 013_schema_of_0.4.0.sql"), "\(migrated)")
         _ = try sql("CREATE ROLE \"license-server\" LOGIN IN ROLE license_pool")
     }
 

@@ -1,3 +1,4 @@
+import LicenseCore
 import Postgres
 import StoreBoundary
 
@@ -89,9 +90,9 @@ public final class ConsoleStore: ConsoleReading {
                 FROM report_scopes_counted s
                 JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS g(realm, issuer, product, license_id)
                   USING (realm, issuer, product, license_id)
-                ORDER BY s.scope <> 'base', s.scope
+                ORDER BY s.scope <> $5, s.scope
                 """, [.textArray(licenses.map(\.realm)), .textArray(licenses.map(\.issuer)),
-                      .textArray(licenses.map(\.product)), .textArray(licenses.map(\.licenseID))])
+                      .textArray(licenses.map(\.product)), .textArray(licenses.map(\.licenseID)), .text(LicenseTerms.baseScope)])
             for row in scopes.rows {
                 let key = [try row.string("realm"), try row.string("issuer"), try row.string("product"), try row.string("license_id")]
                 guard let index = licenses.firstIndex(where: { [$0.realm, $0.issuer, $0.product, $0.licenseID] == key }) else { continue }
@@ -124,13 +125,13 @@ public final class ConsoleStore: ConsoleReading {
         let scopes = try query("""
             SELECT issuer, product, scope, users_limit, users_active, hosts_limit, hosts_active, rights_limit, rights_active,
                    percent_used::float8 AS percent_used
-            FROM report_usage_now WHERE realm = $1 AND license_id = $2 ORDER BY scope <> 'base', scope
-            """, [.text(realm), .text(id)])
+            FROM report_usage_now WHERE realm = $1 AND license_id = $2 ORDER BY scope <> $3, scope
+            """, [.text(realm), .text(id), .text(LicenseTerms.baseScope)])
         let history = try query("""
             SELECT issuer, product, to_char(day, 'YYYY-MM-DD') AS day, day - (current_date - 89) AS index, users, hosts
-            FROM report_usage_by_day WHERE realm = $1 AND license_id = $2 AND scope = 'base' AND day > current_date - 90
+            FROM report_usage_by_day WHERE realm = $1 AND license_id = $2 AND scope = $3 AND day > current_date - 90
             ORDER BY day
-            """, [.text(realm), .text(id)])
+            """, [.text(realm), .text(id), .text(LicenseTerms.baseScope)])
         let denials = try query("""
             SELECT issuer, product, reason, sum(denials) AS denials
             FROM report_denials_by_day WHERE realm = $1 AND license_id = $2 AND day > current_date - 30

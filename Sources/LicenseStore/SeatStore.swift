@@ -53,7 +53,7 @@ public final class SeatStore: SeatStoring {
             ON CONFLICT (realm, issuer, product, license_id, scope) DO UPDATE SET
                 rights = EXCLUDED.rights, users = EXCLUDED.users, hosts = EXCLUDED.hosts
             """,
-        "is_revoked": "SELECT license_revoked($1, $2, $3) AS revoked",
+        "is_revoked": "SELECT revoked FROM license_revoked($1, $2, $3)",
         // The whole of a check's seat work, one round trip (take_seat, sql/functions/seats.sql).
         "take_seat": """
             SELECT outcome, refused_scope, floor(extract(epoch FROM active_until))::bigint AS until, lease_seconds

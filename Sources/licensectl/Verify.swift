@@ -56,7 +56,7 @@ extension Licensectl {
             if let licensee = key.licensee { lines.append(("licensee", licensee)) }
             lines.append(("type", key.type.rawValue))
             lines.append(("version", key.version.map(\.description) ?? "any"))
-            lines.append(("base", limits(key.baseLimits)))
+            lines.append((LicenseTerms.baseScope, limits(key.baseLimits)))
             for option in key.options { lines.append(("option", "\(option.name): \(limits(option.limits))")) }
             if let duration = key.duration {
                 let status = today < duration.first ? " (not yet valid)" : today > duration.last ? " (expired)" : ""

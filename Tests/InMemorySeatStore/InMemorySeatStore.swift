@@ -66,8 +66,7 @@ public final class InMemorySeatStore: SeatStoring {
                                         leaseSeconds: leaseSeconds)
         let wanted = request.scopes.map { seat(request, scope: $0.name) }
         if wanted.allSatisfy(seats.contains) { return seated }
-        for scope in request.scopes.map(\.name) {
-            let limits = request.scopes.first { $0.name == scope }!.limits
+        for (scope, limits) in request.scopes.map({ ($0.name, $0.limits) }) {
             let active = seats.filter { $0.license == request.license && $0.scope == scope }
             let new = seat(request, scope: scope)
             let withIt = active.union([new])

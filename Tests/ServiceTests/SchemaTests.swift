@@ -97,7 +97,7 @@ struct SchemaTests {
                 == "base 3 40")
         #expect(try cluster.sql("kept", "SELECT scope || ' ' || users FROM report_usage_by_month WHERE license_id = 'K1'") == "base 4")
         #expect(try cluster.sql("kept", "SELECT reason || ' ' || denials FROM report_denials_by_day WHERE license_id = 'K1'") == "users 7")
-        #expect(try cluster.sql("kept", "SELECT license_revoked('default', 'GONE', '0000000000000000')") == "t")
+        #expect(try cluster.sql("kept", "SELECT revoked FROM license_revoked('default', 'GONE', '0000000000000000')") == "t")
         #expect(try cluster.sql("kept", "SELECT users_active FROM report_usage_now WHERE license_id = 'K1' AND scope = 'base'") == "1")
     }
 

@@ -1,18 +1,27 @@
--- The leases (SPEC §4 rule 9, §8), read from the one row of `leases` and nowhere else:
+-- The leases (SPEC §4 rule 9, §8), read from the one row of `leases` and nowhere else. What
+-- "active" means is defined once, here:
 --
+--   active_since(at)           both moments below in one row (take_seat's, on every check)
 --   seat_active_since(at)      a seat counts for users and hosts if its last_seen is after this
 --   instance_active_since(at)  a seat counts for rights (a running instance) if its last_seen is after this
 --
--- Every function and view that asks whether a seat is active compares last_seen with these two.
--- PL/pgSQL rather than SQL: PostgreSQL cannot inline a SQL function that reads a table, and would
--- parse and plan its body at every call; PL/pgSQL keeps its statement's plan for the session.
+-- Every function and view that asks whether a seat is active compares last_seen with these.
 
+-- A set-returning SQL function, so that PostgreSQL inlines it into the query that calls it: a
+-- read of the leases row, no call.
+CREATE FUNCTION active_since(at timestamptz) RETURNS TABLE (seat_after timestamptz, instance_after timestamptz)
+LANGUAGE sql STABLE ROWS 1
+    AS $$ SELECT at - seat_lease, at - instance_lease FROM leases $$;
+COMMENT ON FUNCTION active_since(timestamptz) IS 'At moment at: a seat counts for users and hosts if its last_seen is after seat_after, for rights if after instance_after.';
+
+-- PL/pgSQL rather than SQL: a scalar SQL function that reads a table is not inlined, and would be
+-- parsed and planned at every call; PL/pgSQL keeps its statement's plan for the session.
 CREATE FUNCTION seat_active_since(at timestamptz) RETURNS timestamptz LANGUAGE plpgsql STABLE
-    AS $$ BEGIN RETURN (SELECT at - seat_lease FROM leases); END $$;
+    AS $$ BEGIN RETURN (SELECT seat_after FROM active_since(at)); END $$;
 COMMENT ON FUNCTION seat_active_since(timestamptz) IS 'At moment at, a seat counts for users and hosts if its last_seen is after this (at minus the seat lease).';
 
 CREATE FUNCTION instance_active_since(at timestamptz) RETURNS timestamptz LANGUAGE plpgsql STABLE
-    AS $$ BEGIN RETURN (SELECT at - instance_lease FROM leases); END $$;
+    AS $$ BEGIN RETURN (SELECT instance_after FROM active_since(at)); END $$;
 COMMENT ON FUNCTION instance_active_since(timestamptz) IS 'At moment at, a seat counts for rights if its last_seen is after this (at minus the instance lease).';
 
 -- Sets both leases at once (a pool's --lease and --instance-lease, at its start), so that the

@@ -3,9 +3,12 @@
 -- hosts while checked within the seat lease, for rights within the instance lease (leases.sql).
 
 -- Rule 3: the license's id, or this one key's fingerprint, is revoked in the realm (or in every
--- realm). Each EXISTS finds its row through its own unique index.
-CREATE FUNCTION license_revoked(license_realm text, license text, key_fingerprint text) RETURNS boolean
-LANGUAGE sql STABLE
+-- realm). Each EXISTS finds its row through its own unique index. A set-returning SQL function
+-- (one row), so that PostgreSQL inlines it into the query that reads it, whose plan PL/pgSQL and
+-- prepared statements keep: PostgreSQL 15 plans a SQL function's body again at every call it
+-- does not inline, which cost a check more than its refresh (docs/performance.md).
+CREATE FUNCTION license_revoked(license_realm text, license text, key_fingerprint text) RETURNS TABLE (revoked boolean)
+LANGUAGE sql STABLE ROWS 1
 AS $$
     SELECT EXISTS (SELECT FROM revocations WHERE license_id = license AND (realm IS NULL OR realm = license_realm))
         OR EXISTS (SELECT FROM revocations WHERE fingerprint = key_fingerprint AND (realm IS NULL OR realm = license_realm));
@@ -35,11 +38,12 @@ CREATE FUNCTION take_seat(
 ) LANGUAGE plpgsql
 AS $$
 DECLARE
-    active_after timestamptz := seat_active_since(now());
-    -- Rights are running instances: a seat holds one only while its instance checks in (SPEC §8).
-    instance_after timestamptz := instance_active_since(now());
-    counts_rights boolean := EXISTS (SELECT FROM unnest(rights_limits) AS r(rights_limit) WHERE rights_limit IS NOT NULL);
+    active_after timestamptz;
+    instance_after timestamptz;
+    -- A simple expression, which PL/pgSQL evaluates without a query.
+    counts_rights boolean := cardinality(array_remove(rights_limits, NULL)) > 0;
     holds_after timestamptz;
+    revoked boolean;
     scope_name text;
     users_limit bigint;
     hosts_limit bigint;
@@ -47,7 +51,11 @@ DECLARE
     active bigint;
     present boolean;
 BEGIN
-    IF license_revoked(seat_realm, seat_license, key_fingerprint) THEN
+    -- Rule 3, and both moments a seat is active after (leases.sql), in one query: each function
+    -- is inlined into it.
+    SELECT r.revoked, a.seat_after, a.instance_after INTO revoked, active_after, instance_after
+    FROM license_revoked(seat_realm, seat_license, key_fingerprint) AS r, active_since(now()) AS a;
+    IF revoked THEN
         outcome := 'revoked';
         RETURN;
     END IF;
@@ -182,7 +190,7 @@ AS $$
                                     AND t.license_id = seat_license AND t.scope = s.scope AND t.last_seen > a.after
                                   LIMIT count_limit + 1) AS c)
     FROM unnest(scopes) AS s(scope),
-         (SELECT seat_active_since(now()) AS after, instance_active_since(now()) AS instance_after) AS a;
+         (SELECT seat_after AS after, instance_after FROM active_since(now())) AS a;
 $$;
 COMMENT ON FUNCTION scope_usage(text, text, text, text, text[], bigint) IS 'Active rights (instances), users and computers per scope of a license, each count at most count_limit + 1.';
 REVOKE ALL ON FUNCTION scope_usage(text, text, text, text, text[], bigint) FROM PUBLIC;
@@ -191,10 +199,12 @@ GRANT EXECUTE ON FUNCTION scope_usage(text, text, text, text, text[], bigint) TO
 -- /release (SPEC §3): the user's instance leaves every scope of the license at once.
 CREATE FUNCTION release_seat(seat_realm text, seat_issuer text, seat_product text, seat_license text,
                              seat_user bytea, seat_instance bytea) RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
+BEGIN
     DELETE FROM seats WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product
       AND license_id = seat_license AND user_hash = seat_user AND instance_hash = seat_instance;
+END
 $$;
 COMMENT ON FUNCTION release_seat(text, text, text, text, bytea, bytea) IS 'Ends a user''s instance in every scope of the license (/release).';
 REVOKE ALL ON FUNCTION release_seat(text, text, text, text, bytea, bytea) FROM PUBLIC;

@@ -9,19 +9,19 @@ SELECT 'bench', 'L' || i, md5(i::text), 'X-BENCH', 'Licensee ' || i, 'floating',
        current_date - 300, current_date + (i % 700), current_date - 300, current_date + (i % 400)
 FROM generate_series(1, 100000) i;
 INSERT INTO license_scopes (realm, issuer, product, license_id, scope, rights, users, hosts)
-SELECT 'bench', 'default', 'X-BENCH', 'L' || i, '', 20, 10, NULL FROM generate_series(1, 100000) i;
+SELECT 'bench', 'default', 'X-BENCH', 'L' || i, 'base', 20, 10, NULL FROM generate_series(1, 100000) i;
 INSERT INTO seats (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash, first_seen, last_seen)
-SELECT 'bench', 'default', 'X-BENCH', 'L' || i, '', sha256(('u' || i || '-' || u)::bytea), sha256(('u' || i || '-' || u)::bytea),
+SELECT 'bench', 'default', 'X-BENCH', 'L' || i, 'base', sha256(('u' || i || '-' || u)::bytea), sha256(('u' || i || '-' || u)::bytea),
        sha256(('c' || i || '-' || u)::bytea), now() - interval '1 hour', now() - (u || ' minutes')::interval
 FROM generate_series(1, 100000) i, generate_series(1, 10) u;
 -- One license in a hundred comes near its users=10 now and then; the others stay below 6.
 INSERT INTO usage_days (realm, issuer, product, license_id, scope, day, users, hosts, peak_users, peak_hosts, peak_rights, checks, denials,
                         users_limit, hosts_limit, rights_limit)
-SELECT 'bench', 'default', 'X-BENCH', 'L' || i, '', current_date - d, (i + d) % 11, (i + d) % 11, p, p, p + 1, 100 + (i + d) % 50, (i + d) % 3, 10, NULL, 20
+SELECT 'bench', 'default', 'X-BENCH', 'L' || i, 'base', current_date - d, (i + d) % 11, (i + d) % 11, p, p, p + 1, 100 + (i + d) % 50, (i + d) % 3, 10, NULL, 20
 FROM generate_series(1, 100000) i, generate_series(0, 99) d,
      LATERAL (SELECT CASE WHEN i % 100 = 0 THEN (i * 7 + d) % 11 ELSE (i * 7 + d) % 6 END AS p) peak;
 INSERT INTO usage_months (realm, issuer, product, license_id, scope, month, users, hosts, peak_users, peak_hosts, peak_rights, checks, denials)
-SELECT 'bench', 'default', 'X-BENCH', 'L' || i, '', (date_trunc('month', current_date) - m * interval '1 month')::date, 12, 12, 6, 6, 7, 4000, 30
+SELECT 'bench', 'default', 'X-BENCH', 'L' || i, 'base', (date_trunc('month', current_date) - m * interval '1 month')::date, 12, 12, 6, 6, 7, 4000, 30
 FROM generate_series(1, 100000) i, generate_series(0, 3) m;
 INSERT INTO denial_days (realm, issuer, product, license_id, day, reason, denials)
 SELECT 'bench', 'default', 'X-BENCH', 'L' || i, current_date - d, (ARRAY['users', 'hosts', 'rights', 'expired'])[1 + (i + d) % 4], 1 + (i % 5)

@@ -1,3 +1,4 @@
+import LicenseCore
 import StoreBoundary
 import Mustache
 
@@ -66,7 +67,7 @@ public struct ConsolePages: Sendable {
     public func licenses(_ licenses: ConsoleLicenses, frame: Frame, offset: Int, pageSize: Int) -> String {
         let rows: [[String: Any]] = licenses.licenses.map { license in
             var view = Self.licenseView(license)
-            let scopes = license.scopes.isEmpty ? [ConsoleScope(scope: "base", usersLimit: nil, usersActive: 0, hostsLimit: nil, hostsActive: 0,
+            let scopes = license.scopes.isEmpty ? [ConsoleScope(scope: LicenseTerms.baseScope, usersLimit: nil, usersActive: 0, hostsLimit: nil, hostsActive: 0,
                                                                 rightsLimit: nil, rightsActive: 0, percentUsed: nil)] : license.scopes
             view["rows"] = scopes.enumerated().map { index, scope -> [String: Any] in
                 var row = Self.scopeView(scope)

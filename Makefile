@@ -26,7 +26,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# dist/license-server_VERSION_ARCH.deb (README "Install on Debian").
+# dist/license-server_VERSION_ARCH.deb (docs/operating.md "Install on Debian").
 deb: deps
 	@scripts/deb.sh
 
@@ -65,7 +65,7 @@ bench: release
 	@scripts/bench-reports.sh
 
 # The mixed load at half the measured maximum for 30 minutes (SOAK_MINUTES): errors, memory,
-# p99 and the seats table's size over time (README "Performance"; never part of make test).
+# p99 and the seats table's size over time (docs/performance.md; never part of make test).
 soak: release
 	@scripts/install-packages.sh wrk jq
 	@scripts/soak.sh
@@ -74,7 +74,7 @@ soak: release
 bench-reports: release
 	@scripts/bench-reports.sh
 
-# libFuzzer over the parsers and the whole check handler (README "Fuzzing"; never part of
+# libFuzzer over the parsers and the whole check handler (docs/testing.md; never part of
 # make test; CI runs each target briefly from the committed corpus).
 FUZZ_SECONDS ?= 300
 FUZZ_TARGETS := fuzz-key fuzz-startup-code fuzz-form fuzz-https-answer fuzz-check-handler

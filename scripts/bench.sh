@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: the service's speed, memory and scaling against its own ceilings, in one run
-# (README "Performance"). Release build, the stack of make run in .run/bench, wrk over HTTPS
+# (docs/performance.md). Release build, the stack of make run in .run/bench, wrk over HTTPS
 # with keep-alive, pgbench against the same cluster. Prints a summary; writes
 # .run/bench/result.json. Never part of make test.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make fuzz: builds the fuzz targets (Tests/Fuzz, README "Fuzzing") with AddressSanitizer and
+# make fuzz: builds the fuzz targets (Tests/Fuzz, docs/testing.md) with AddressSanitizer and
 # libFuzzer's coverage, then runs each for SECONDS from its committed corpus and dictionary.
 # New inputs go to .build-fuzz/corpus/TARGET (kept between runs), crashes to
 # .build-fuzz/crashes/TARGET; the figures of each run to .build-fuzz/results.txt.

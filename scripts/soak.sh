@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make soak: the mixed load at half the measured maximum for SOAK_MINUTES (30), through nginx
-# over HTTPS with wrk, in a fresh stack in .run/soak (README "Performance"). Prints errors, the
+# over HTTPS with wrk, in a fresh stack in .run/soak (docs/performance.md). Prints errors, the
 # pool's memory after the first minute and at the end, p99 of the first and the last five
 # minutes, and the sizes of the seats table and its indexes over the run; writes
 # .run/soak/samples.tsv and .run/soak/result.json. Never part of make test or CI.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Several hosts on this one machine (SPEC §11; README "Availability"): network namespaces made
+# Several hosts on this one machine (SPEC §11; docs/availability.md): network namespaces made
 # here, joined by a bridge of their own, for the failover tests.
 #
 #   db1    PostgreSQL primary, synchronous_standby_names = 'db2'
@@ -74,7 +74,7 @@ network_up() {
     done
 }
 
-# The lines a DBA adds to db1's postgresql.conf (README "Availability"); synchronous_standby_names
+# The lines a DBA adds to db1's postgresql.conf (docs/availability.md); synchronous_standby_names
 # comes once the standby streams, or the migrations would wait for it.
 pg_settings() {
     local name=$1

@@ -9,7 +9,7 @@ import Logging
 /// statement, and rolls active seats up into the usage history (`record_usage`). A dedicated
 /// thread with its own connection: no worker ever waits for it.
 ///
-/// Each minute it rolls up only the scopes it counted checks in (sql/003 says why that
+/// Each minute it rolls up only the scopes it counted checks in (sql/functions/usage.sql says why that
 /// suffices); every seat is rolled up at its first minute, at each new UTC day and once an
 /// hour, since that costs seconds with a million seats.
 final class UsageRecorder: Sendable {

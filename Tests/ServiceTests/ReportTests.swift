@@ -3,7 +3,7 @@ import LicenseCore
 import TestSupport
 import Testing
 
-/// The DBA's reports (sql/002_usage_history.sql) over a scenario of real checks. Checks happen
+/// The DBA's reports (sql/views, sql/functions/usage.sql) over a scenario of real checks. Checks happen
 /// now; the test moves them to simulated days in March 2025 by writing seat timestamps and the
 /// days of the rows the pool counted, then rolls each day up with record_usage(at). An
 /// extension of the service's suite, so it runs serialized with the tests that share the stack.

@@ -115,18 +115,26 @@ public struct LicenseClient: Sendable {
                 options: [String] = [], product: String? = nil, userIDFile: String = UserIDFile.defaultPath,
                 caFile: String? = nil, timeout: Duration = .seconds(5), answerKey: String? = nil, answerCache: String? = nil,
                 failClosed: Bool = false, clock: @escaping @Sendable () -> UTCTimestamp = LicenseClient.systemClock) throws(LicenseClientError) {
-        guard let data = FileManager.default.contents(atPath: keyFile) else {
-            throw LicenseClientError(.configuration, "cannot read key file \(keyFile)")
-        }
-        let keyLine: String
-        do {
-            keyLine = try KeyFileText.keyLine(in: String(decoding: data, as: UTF8.self))
-        } catch {
-            throw LicenseClientError(.configuration, "\(keyFile): \(error)")
-        }
-        try self.init(serverURL: serverURL, keyLine: keyLine, revision: revision, domain: domain, system: system,
+        try self.init(serverURL: serverURL, keyLine: try Self.keyLine(inFile: keyFile), revision: revision, domain: domain, system: system,
                       options: options, product: product, userIDFile: userIDFile, caFile: caFile, timeout: timeout,
                       answerKey: answerKey, answerCache: answerCache, failClosed: failClosed, clock: clock)
+    }
+
+    /// The key line of a key file (SPEC §1: comments and blank lines around it are ignored). Any
+    /// readable file will do, a pipe included (`/dev/stdin`, `<(…)`, SPEC §6): it is read to its
+    /// end, never by its size.
+    public static func keyLine(inFile path: String) throws(LicenseClientError) -> String {
+        guard let file = FileHandle(forReadingAtPath: path), let data = try? file.readToEnd() else {
+            throw LicenseClientError(.configuration, "cannot read key file \(path)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw LicenseClientError(.configuration, "\(path) is not UTF-8 text")
+        }
+        do {
+            return try KeyFileText.keyLine(in: text)
+        } catch {
+            throw LicenseClientError(.configuration, "\(path): \(error)")
+        }
     }
 
     /// This computer's clock, in whole seconds.

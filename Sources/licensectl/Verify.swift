@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LicenseClient
 import LicenseCore
 import LicenseSigning
 
@@ -75,15 +76,9 @@ extension Licensectl {
 
 /// The key line of a key file, or an error naming the file.
 func readKeyLine(_ path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CommandError("cannot read key file \(path)")
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-        throw CommandError("\(path) is not UTF-8 text")
-    }
     do {
-        return try KeyFileText.keyLine(in: text)
+        return try LicenseClient.keyLine(inFile: path)
     } catch {
-        throw CommandError("\(path): \(error)")
+        throw CommandError(error.message)
     }
 }

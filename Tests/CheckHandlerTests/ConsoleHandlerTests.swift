@@ -98,6 +98,49 @@ struct ConsoleHandlerTests {
         #expect(get(router, "/console/").headers.contains { $0.0 == "Content-Security-Policy" && $0.1.contains("default-src 'none'") })
     }
 
+    @Test("a quote followed by a combining mark is escaped in every field a page shows (escaping by scalar, not Character)")
+    func combiningMarks() throws {
+        let sneaky = "x\u{22}\u{301} onfocus=\u{22}\u{301}alert(1)"
+        #expect(HTMLText.escaped(sneaky) == "x&quot;\u{301} onfocus=&quot;\u{301}alert(1)")
+        let console = StandInConsole()
+        var entry = license(sneaky, licensee: sneaky, percent: 50)
+        entry.product = sneaky
+        console.licenseList = [entry]
+        console.detail = ConsoleLicenseDetail(parts: [.init(license: entry, days: [], denials: [ConsoleCount(name: sneaky, count: 1)],
+                                                            clients: [ConsoleClient(domain: sneaky, revision: sneaky, checks: 1, lastSeen: sneaky)])],
+                                              firstDay: "2026-09-04", today: "2026-12-02", readAt: "2026-12-02 10:00:00")
+        let router = router(console)
+        let pages = [get(router, "/console/").body,
+                     get(router, "/console/", query: "q=x%22%CC%81+onfocus%3D%22%CC%81alert(1)").body,
+                     get(router, "/console/license/default/" + sneaky).body]
+        for page in pages {
+            #expect(!page.unicodeScalars.indices.contains { index in
+                page.unicodeScalars[index] == "\"" && page.unicodeScalars.index(after: index) < page.unicodeScalars.endIndex
+                    && page.unicodeScalars[page.unicodeScalars.index(after: index)] == "\u{301}"
+            }, "a raw quote before U+0301 in \(page.prefix(200))")
+            #expect(page.contains("&quot;\u{301}"))
+        }
+    }
+
+    @Test("the list's fullest column is the license's tightest limit, not its base scope's; an expired license says so; a 404 reads no figures")
+    func fullestAndExpired() throws {
+        let console = StandInConsole()
+        let tight = ConsoleLicense(
+            realm: "default", issuer: "default", product: "X-META-X", licenseID: "TIGHT-1", licensee: nil, validUntil: "2026-12-01",
+            percentUsed: 75, scopes: [ConsoleScope(scope: "base", usersLimit: 10, usersActive: 4, hostsLimit: nil, hostsActive: 4,
+                                                   rightsLimit: nil, rightsActive: 4, percentUsed: 40),
+                                      ConsoleScope(scope: "Vario", usersLimit: 4, usersActive: 3, hostsLimit: nil, hostsActive: 3,
+                                                   rightsLimit: nil, rightsActive: 3, percentUsed: 75)])
+        console.licenseList = [tight, license("CURRENT-1", licensee: nil, percent: 10)]
+        let page = get(router(console), "/console/").body
+        let fullest = try #require(page.components(separatedBy: "class=\"fullest\"").dropFirst().first?.components(separatedBy: "</td>").first)
+        #expect(fullest.contains("75.0 %") && !fullest.contains("40.0 %"), "\(fullest)")
+        // readAt is 2026-12-02: the license whose last day was 2026-12-01 has expired, the other (2027-01-31) not.
+        #expect(page.components(separatedBy: "class=\"expired\"").count == 2)
+        let missing = get(router(console), "/console/license/default/NOBODY")
+        #expect(missing.status == 404 && !missing.body.contains("figures read") && missing.body.contains("Eth_52:54:00:00:00:01"))
+    }
+
     @Test("pages of 50 with a next link")
     func paging() {
         let console = StandInConsole()

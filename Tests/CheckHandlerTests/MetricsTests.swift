@@ -55,6 +55,22 @@ struct MetricsTests {
         #expect((samples["license_key_cache_entries"] ?? 0) >= 2)
     }
 
+    @Test("the first scrape, before any check, has license_checks_total at 0 for every known realm, route and result")
+    func firstScrape() throws {
+        let harness = try HandlerHarness()
+        let samples = Self.samples(harness.request("/metrics", exposesMetrics: true).body)
+        for (route, results) in [("check", ["valid", "invalid", "bad_request", "unavailable"]), ("release", ["released", "bad_request", "unavailable"])] {
+            for result in results {
+                #expect(samples["license_checks_total{realm=\"default\",route=\"\(route)\",result=\"\(result)\",reason=\"\"}"] == 0,
+                        "\(route) \(result)")
+            }
+        }
+        #expect(samples.keys.filter { $0.hasPrefix("license_checks_total") }.count == 7)
+        for kind in ["unavailable", "timeout", "other"] {
+            #expect(samples["license_database_errors_total{kind=\"\(kind)\"}"] == 0)
+        }
+    }
+
     @Test("/metrics is a 404 unless nginx passes LICENSE_METRICS 1")
     func onlyWhereNginxSays() throws {
         let harness = try HandlerHarness()

@@ -123,6 +123,29 @@ struct LicensectlTests {
         #expect(result.standardOutput.range(of: "^Eth_([0-9a-f]{2}:){5}[0-9a-f]{2}\n$", options: .regularExpression) != nil)
     }
 
+    @Test("a key file may be a pipe: --key-file /dev/stdin and <(…), and verify's FILE (SPEC §6)")
+    func keyFileFromPipe() throws {
+        let directory = try TemporaryDirectory()
+        try #require(try Self.licensectl("keygen", "--out", directory.file("issuers")).status == 0)
+        let issued = try Self.licensectl("issue", "--signing-key", directory.file("issuers/default.key"), "--", "X-PIPE", "users=5")
+        let line = issued.standardOutput.trimmingCharacters(in: .newlines)
+        try #require(issued.status == 0 && !line.isEmpty)
+        func shell(_ script: String) throws -> CommandResult {
+            try Command.run("/bin/bash", ["-c", script], environment: ["LICENSECTL": Self.licensectl, "KEY": "# a comment\n" + line,
+                                                                      "ISSUERS": directory.file("issuers")])
+        }
+        let code = "--revision 7.1 --user-id user-0001 --domain localhost"
+        for script in [#"printf "$KEY\n" | "$LICENSECTL" code --key-file /dev/stdin "# + code,
+                       #""$LICENSECTL" code --key-file <(printf "$KEY\n") "# + code] {
+            let result = try shell(script)
+            #expect(result.status == 0, "\(script): \(result.standardError)")
+            let decoded = try StartupCode(decoding: result.standardOutput.trimmingCharacters(in: .newlines))
+            #expect(decoded.keyLine == Array(line.utf8), "\(script)")
+        }
+        let verified = try shell(#"printf "$KEY\n" | "$LICENSECTL" verify --issuers "$ISSUERS" /dev/stdin"#)
+        #expect(verified.status == 0 && verified.standardOutput.contains("signature    verifies"), "\(verified.standardError)")
+    }
+
     @Test("code prints a startup code that decodes to its inputs; bad parts exit 2")
     func code() throws {
         let directory = try TemporaryDirectory()

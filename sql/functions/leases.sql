@@ -15,12 +15,16 @@ LANGUAGE sql STABLE ROWS 1
 COMMENT ON FUNCTION active_since(timestamptz) IS 'At moment at: a seat counts for users and hosts if its last_seen is after seat_after, for rights if after instance_after.';
 
 -- PL/pgSQL rather than SQL: a scalar SQL function that reads a table is not inlined, and would be
--- parsed and planned at every call; PL/pgSQL keeps its statement's plan for the session.
+-- parsed and planned at every call; PL/pgSQL keeps its statement's plan for the session. As the
+-- owner (SECURITY DEFINER), so that the report views that call them need no right on `leases`:
+-- license_reporter reads views and nothing else (SPEC §12).
 CREATE FUNCTION seat_active_since(at timestamptz) RETURNS timestamptz LANGUAGE plpgsql STABLE
+SECURITY DEFINER SET search_path = pg_catalog, public
     AS $$ BEGIN RETURN (SELECT seat_after FROM active_since(at)); END $$;
 COMMENT ON FUNCTION seat_active_since(timestamptz) IS 'At moment at, a seat counts for users and hosts if its last_seen is after this (at minus the seat lease).';
 
 CREATE FUNCTION instance_active_since(at timestamptz) RETURNS timestamptz LANGUAGE plpgsql STABLE
+SECURITY DEFINER SET search_path = pg_catalog, public
     AS $$ BEGIN RETURN (SELECT instance_after FROM active_since(at)); END $$;
 COMMENT ON FUNCTION instance_active_since(timestamptz) IS 'At moment at, a seat counts for rights if its last_seen is after this (at minus the instance lease).';
 

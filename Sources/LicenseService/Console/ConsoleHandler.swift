@@ -99,6 +99,6 @@ public struct ConsoleHandler {
     private func problem(_ status: Int, _ title: String, _ message: String, search: String,
                          headers: [(String, String)] = []) -> ServiceResponse {
         html(status, Self.pages.problem(title: title, message: message,
-                                        frame: ConsolePages.Frame(systemID: systemID, readAt: "—", search: search)), headers: headers)
+                                        frame: ConsolePages.Frame(systemID: systemID, readAt: nil, search: search)), headers: headers)
     }
 }

@@ -10,11 +10,12 @@ public struct ConsolePages: Sendable {
     /// What every page shows in its footer.
     public struct Frame: Sendable {
         public var systemID: String
-        public var readAt: String
+        /// When the page's figures were read; nil on a page without figures (a 404 or 503).
+        public var readAt: String?
         public var countedAt: String?
         public var search: String
 
-        public init(systemID: String, readAt: String, countedAt: String? = nil, search: String = "") {
+        public init(systemID: String, readAt: String?, countedAt: String? = nil, search: String = "") {
             self.systemID = systemID
             self.readAt = readAt
             self.countedAt = countedAt
@@ -26,10 +27,12 @@ public struct ConsolePages: Sendable {
 
     public init() {
         var library = MustacheLibrary()
+        ScalarHTMLContentType.registered
         // The templates are this file's constants: a mistake in them is found by the first test.
+        // Each is escaped by Unicode scalar (HTMLText), not by swift-mustache's own HTML escaping.
         for (name, text) in Self.templates {
             do {
-                try library.register(text, named: name)
+                try library.register("{{% CONTENT_TYPE: \(ScalarHTMLContentType.name)}}" + text, named: name)
             } catch {
                 preconditionFailure("console template \(name) does not parse: \(error)")
             }
@@ -69,6 +72,11 @@ public struct ConsolePages: Sendable {
             var view = Self.licenseView(license)
             let scopes = license.scopes.isEmpty ? [ConsoleScope(scope: LicenseTerms.baseScope, usersLimit: nil, usersActive: 0, hostsLimit: nil, hostsActive: 0,
                                                                 rightsLimit: nil, rightsActive: 0, percentUsed: nil)] : license.scopes
+            // The license's own fullest limit, under a name of its own: inside a row, Mustache
+            // would find the scope's percent first.
+            view["fullest"] = Self.percentView(license.percentUsed)
+            // Days are YYYY-MM-DD, so the text compares as the date does.
+            if let lastDay = license.validUntil, let today = frame.readAt?.prefix(10) { view["expired"] = lastDay < today }
             view["rows"] = scopes.enumerated().map { index, scope -> [String: Any] in
                 var row = Self.scopeView(scope)
                 row["first"] = index == 0
@@ -135,8 +143,8 @@ public struct ConsolePages: Sendable {
     }
 
     private func page(title: String, body: String, frame: Frame) -> String {
-        var view: [String: Any] = ["title": title, "content": body, "systemID": frame.systemID, "readAt": frame.readAt,
-                                   "search": frame.search]
+        var view: [String: Any] = ["title": title, "content": body, "systemID": frame.systemID, "search": frame.search]
+        if let readAt = frame.readAt { view["readAt"] = readAt }
         if let countedAt = frame.countedAt { view["countedAt"] = countedAt }
         return render("layout", view)
     }
@@ -217,7 +225,7 @@ public struct ConsolePages: Sendable {
             <main>
             {{{content}}}
             </main>
-            <footer>Server system ID <code id="system-id">{{systemID}}</code> · figures read <time id="read-at">{{readAt}} UTC</time>{{#countedAt}} · use counted at <time id="counted-at">{{countedAt}} UTC</time> (once a minute){{/countedAt}}</footer>
+            <footer>Server system ID <code id="system-id">{{systemID}}</code>{{#readAt}} · figures read <time id="read-at">{{readAt}} UTC</time>{{/readAt}}{{#countedAt}} · use counted at <time id="counted-at">{{countedAt}} UTC</time> (once a minute){{/countedAt}}</footer>
             </body>
             </html>
             """),
@@ -232,7 +240,7 @@ public struct ConsolePages: Sendable {
             <tbody class="license" data-realm="{{realm}}" data-license="{{licenseID}}" data-issuer="{{issuer}}" data-product="{{product}}">
             {{#rows}}
             <tr class="scope" data-scope="{{scope}}">
-            {{#first}}<td rowspan="{{scopeCount}}"><a class="license-link" href="{{link}}">{{licenseID}}</a></td><td rowspan="{{scopeCount}}">{{realm}}</td><td rowspan="{{scopeCount}}">{{product}}</td><td rowspan="{{scopeCount}}" class="licensee">{{licensee}}</td><td rowspan="{{scopeCount}}">{{validUntil}}</td><td rowspan="{{scopeCount}}" class="fullest"><svg class="bar{{#full}} full{{/full}}" viewBox="0 0 100 8" width="64" height="8" aria-hidden="true"><rect class="track" width="100" height="8" rx="3"/><rect class="fill" width="{{barWidth}}" height="8" rx="3"/></svg> {{percent}}</td>{{/first}}
+            {{#first}}<td rowspan="{{scopeCount}}"><a class="license-link" href="{{link}}">{{licenseID}}</a></td><td rowspan="{{scopeCount}}">{{realm}}</td><td rowspan="{{scopeCount}}">{{product}}</td><td rowspan="{{scopeCount}}" class="licensee">{{licensee}}</td><td rowspan="{{scopeCount}}" class="valid-until">{{validUntil}}{{#expired}} <strong class="expired">expired</strong>{{/expired}}</td>{{#fullest}}<td rowspan="{{scopeCount}}" class="fullest"><svg class="bar{{#full}} full{{/full}}" viewBox="0 0 100 8" width="64" height="8" aria-hidden="true"><rect class="track" width="100" height="8" rx="3"/><rect class="fill" width="{{barWidth}}" height="8" rx="3"/></svg> {{percent}}</td>{{/fullest}}{{/first}}
             <td>{{scope}}</td><td class="number users" data-active="{{usersActive}}">{{users}}</td><td class="number hosts" data-active="{{hostsActive}}">{{hosts}}</td><td class="number rights" data-active="{{rightsActive}}">{{rights}}</td>
             </tr>
             {{/rows}}

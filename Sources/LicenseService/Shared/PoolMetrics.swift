@@ -92,9 +92,21 @@ public final class PoolMetrics: Sendable {
         busyWorkers.add(busy ? 1 : -1, ordering: .relaxed)
     }
 
+    /// The series every scrape has, from the first one on (SPEC §9), so that a rate or an alert
+    /// has a value after a restart: per known realm, route `check` with results `valid`,
+    /// `invalid`, `bad_request`, `unavailable`, and route `release` with `released`,
+    /// `bad_request`, `unavailable`; reason empty.
+    private var alwaysExposed: [CheckKey] {
+        let results: [(Route, [Result])] = [(.check, [.valid, .invalid, .badRequest, .unavailable]),
+                                            (.release, [.released, .badRequest, .unavailable])]
+        return knownRealms.flatMap { realm in
+            results.flatMap { route, results in results.map { CheckKey(realm: realm, route: route, result: $0, reason: "") } }
+        }
+    }
+
     /// Every metric in the text format, shards added up.
     public func exposition(keyCacheEntries: Int, version: String) -> String {
-        var checks: [CheckKey: Int] = [:]
+        var checks = Dictionary(uniqueKeysWithValues: alwaysExposed.map { ($0, 0) })
         var durations: [Route: Histogram] = [:]
         var databaseErrors: [DatabaseError: Int] = [:]
         shards.forEachShard { shard in

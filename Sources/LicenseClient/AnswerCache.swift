@@ -44,17 +44,28 @@ struct AnswerCache {
     }
 
     /// `until` of the kept answer when it still holds for `code`: its signature verifies, it
-    /// said `valid`, it was for the same key, revision, domain and user, and `until` is ahead.
-    func validUntil(for code: StartupCode, verifier: AnswerVerifier, now: UTCTimestamp) -> UTCTimestamp? {
+    /// said `valid` (as a line or as JSON, which heartbeats ask for), it was for the same code
+    /// but its nonce (SPEC §7: key, revision, user, domain, system, instance, options, product),
+    /// and `until` is ahead. `anyInstance`: a session's (`licensectl run`), whose every start is
+    /// a new instance, matches whatever the kept answer's instance.
+    func validUntil(for code: StartupCode, verifier: AnswerVerifier, now: UTCTimestamp, anyInstance: Bool = false) -> UTCTimestamp? {
         guard let entry = load(), let signature = AnswerSignature(headerValue: entry.header), let until = signature.until,
-              until > now, entry.body.prefix(while: { $0 != 0x0A }) == Array("valid".utf8),
+              until > now, Self.saysValid(entry.body),
               let kept = try? StartupCode(decoding: Base64URL.encode(entry.codeText)),
               kept.keyLine == code.keyLine, kept.revision.text == code.revision.text, kept.userID == code.userID,
-              kept.domain == code.domain else { return nil }
+              kept.domain == code.domain, kept.system == code.system, kept.options == code.options, kept.product == code.product,
+              anyInstance || kept.instance == code.instance else { return nil }
         // Verified as when it came, at the moment it was signed: only its age differs now.
         guard case .verified = verifier.verdict(header: entry.header, codeText: entry.codeText, body: entry.body, now: signature.time) else {
             return nil
         }
         return until
+    }
+
+    /// Whether an answer's body is `valid`: its first line, or a JSON answer's `"result"`.
+    static func saysValid(_ body: [UInt8]) -> Bool {
+        if body.prefix(while: { $0 != 0x0A }) == Array("valid".utf8) { return true }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return false }
+        return object["result"] as? String == "valid"
     }
 }

@@ -158,8 +158,9 @@ public struct LicenseClient: Sendable {
     }
 
     /// A check, and on `valid` the heartbeat interval the server gave (SPEC §8: JSON answers
-    /// carry it), for `LicenseSession`.
-    func check(instance: String?, json: Bool) throws(LicenseClientError) -> (outcome: CheckOutcome, heartbeatSeconds: Int?) {
+    /// carry it), for `LicenseSession`. `anyInstance`: offline, the kept answer holds whatever
+    /// its instance (a session's every start is a new instance, SPEC §8).
+    func check(instance: String?, json: Bool, anyInstance: Bool = false) throws(LicenseClientError) -> (outcome: CheckOutcome, heartbeatSeconds: Int?) {
         let nonce = answerVerifier == nil ? nil : try Self.newNonce()
         let userID = try UserIDFile.userID(forServerHost: server.host, secretAt: userIDFile)
         let code = try self.code(userID: userID, instance: instance, nonce: nonce)
@@ -167,7 +168,7 @@ public struct LicenseClient: Sendable {
         switch try exchange("/check", code: code, json: json) {
         case .skipped(let why):
             guard let answerVerifier else { return (.skipped(why), nil) }
-            return (withoutServer(code, verifier: answerVerifier, why: why), nil)
+            return (withoutServer(code, verifier: answerVerifier, why: why, anyInstance: anyInstance), nil)
         case .answered(let received): answer = received
         }
         let header = answer.header(AnswerSignature.headerName)
@@ -195,8 +196,9 @@ public struct LicenseClient: Sendable {
 
     /// A start the server did not answer: the kept answer while it holds, else refused when
     /// fail-closed, else skipped.
-    private func withoutServer(_ code: StartupCode, verifier: AnswerVerifier, why: String) -> CheckOutcome {
-        if let answerCachePath, let until = AnswerCache(path: answerCachePath).validUntil(for: code, verifier: verifier, now: clock()) {
+    private func withoutServer(_ code: StartupCode, verifier: AnswerVerifier, why: String, anyInstance: Bool) -> CheckOutcome {
+        if let answerCachePath,
+           let until = AnswerCache(path: answerCachePath).validUntil(for: code, verifier: verifier, now: clock(), anyInstance: anyInstance) {
             return .validOffline(until: until)
         }
         return failClosed ? .offline(why) : .skipped(why)

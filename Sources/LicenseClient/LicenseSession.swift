@@ -52,7 +52,7 @@ public final class LicenseSession: Sendable {
     /// The startup check. When it allows running, heartbeats begin (where the license counts
     /// running instances, or when the server could not say).
     public func start() throws(LicenseClientError) -> CheckOutcome {
-        let (outcome, heartbeat) = try client.check(instance: instanceID, json: true)
+        let (outcome, heartbeat) = try client.check(instance: instanceID, json: true, anyInstance: true)
         guard outcome.allowsRunning else { return outcome }
         state.withLock { $0.seated = true }
         let interval: Int?
@@ -82,7 +82,7 @@ public final class LicenseSession: Sendable {
     /// One heartbeat; false when heartbeats end (closed, or the license no longer holds).
     private func heartbeat() -> Bool {
         if state.withLock({ $0.closed }) { return false }
-        let outcome = (try? client.check(instance: instanceID, json: true).outcome) ?? .skipped("the heartbeat failed")
+        let outcome = (try? client.check(instance: instanceID, json: true, anyInstance: true).outcome) ?? .skipped("the heartbeat failed")
         switch outcome {
         case .invalid, .forged, .offline:
             if !state.withLock({ $0.closed }) { onInvalid(outcome) }

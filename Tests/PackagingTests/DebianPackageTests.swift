@@ -46,7 +46,7 @@ struct DebianPackageTests {
         }
     }
 
-    @Test("installed with apt on a clean Debian 12: valid through nginx under systemd-socket-activate; an upgrade keeps the secret and the edited settings; purge leaves no file",
+    @Test("installed with apt on a clean Debian 12: valid through nginx under systemd-socket-activate; an upgrade keeps the secret and the edited settings; purge keeps only what the administrator put there",
           .timeLimit(.minutes(10)))
     func installRunUpgradePurge() throws {
         let deb = try Self.builtPackage()
@@ -114,7 +114,29 @@ struct DebianPackageTests {
         try root.mustRun(["apt-get", "remove", "-y", "license-server"])
         #expect(FileManager.default.fileExists(atPath: root.file("/etc/license-server/secret")), "remove deleted the secret")
         #expect(FileManager.default.fileExists(atPath: settings), "remove deleted the settings file")
-        try root.mustRun(["apt-get", "purge", "-y", "license-server"])
+        // What an administrator put beside the package's files stays (SPEC §10): an answer key,
+        // a TLS key, a console password file and the issuer keys; purge says so.
+        let adminFiles = ["/etc/license-server/answer-keys/default.key", "/etc/license-server/tls/licenses.example.com.key",
+                          "/etc/license-server/console.htpasswd"]
+        for file in adminFiles {
+            try FileManager.default.createDirectory(atPath: (root.file(file) as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try Data("kept\n".utf8).write(to: URL(fileURLWithPath: root.file(file)))
+        }
+        let issuerKeys = try FileManager.default.subpathsOfDirectory(atPath: root.file("/etc/license-server/issuers"))
+            .filter { $0.hasSuffix(".pem") }
+        #expect(!issuerKeys.isEmpty)
+        let purged = try root.run(["apt-get", "purge", "-y", "license-server"], in: "/", environment: [:])
+        #expect(purged.status == 0, "\(purged.standardError)")
+        #expect((purged.standardOutput + purged.standardError).contains("kept what an administrator put in /etc/license-server"))
+        for file in adminFiles + issuerKeys.map({ "/etc/license-server/issuers/" + $0 }) {
+            #expect(FileManager.default.fileExists(atPath: root.file(file)), "purge deleted \(file)")
+        }
+        for file in ["/etc/license-server/secret", "/etc/license-server/license-server.conf"] {
+            #expect(!FileManager.default.fileExists(atPath: root.file(file)), "purge left \(file)")
+        }
+        // The administrator's own files, removed by hand: then nothing is left.
+        try FileManager.default.removeItem(atPath: root.file("/etc/license-server"))
         try root.mustRun(["apt-get", "autoremove", "--purge", "-y"])
         try FileManager.default.removeItem(atPath: installation.folder)
         let left = try root.files().subtracting(pristine).filter { !Self.isBookkeeping($0) }

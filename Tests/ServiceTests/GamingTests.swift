@@ -33,6 +33,32 @@ extension ServiceTests {
     /// The code of raw startup-code text, as a client that builds it by hand would send it.
     func rawCode(_ text: String) -> String { Base64URL.encode(Array(text.utf8)) }
 
+    @Test("without a rights limit a new instance ID grows no seat: 300 instances of one user are one row per scope; its release ends the user's seat")
+    func instancesWithoutRights() throws {
+        let id = uniqueID("INST")
+        let key = try issue(["id=" + id, "users=2", "option=Export", "users=2"])
+        for index in 0..<300 {
+            let start = try code(key, user: "instances-user-1", instance: "instance-\(index)-of-300", options: index % 2 == 0 ? ["Export"] : [])
+            #expect(try answer(start) == "valid", "instance \(index)")
+        }
+        #expect(try stack.sql("SELECT scope || ':' || count(*) FROM seats WHERE license_id = '\(id)' GROUP BY scope ORDER BY scope COLLATE \"C\"")
+                == "Export:1\nbase:1")
+        // Another user still has room: the instances took none.
+        #expect(try answer(try code(key, user: "instances-user-2", instance: "instance-x")) == "valid")
+        // A release from any of the user's instances ends the user's seat in every scope.
+        let released = try stack.request("/release", method: "POST", body: Data(try code(key, user: "instances-user-1", instance: "instance-7-of-300").utf8))
+        #expect(released.body == "released\n")
+        #expect(try stack.sql("SELECT count(*) FROM seats WHERE license_id = '\(id)'") == "1")
+        // Where a scope limits rights, each instance is a seat of its own, as before.
+        let rightsID = uniqueID("INSTR")
+        let rightsKey = try issue(["id=" + rightsID, "users=2", "rights=3"])
+        for index in 0..<3 {
+            #expect(try answer(try code(rightsKey, user: "instances-user-1", instance: "rights-instance-\(index)")) == "valid")
+        }
+        #expect(try answer(try code(rightsKey, user: "instances-user-1", instance: "rights-instance-3")) == "invalid rights")
+        #expect(try stack.sql("SELECT count(*) FROM seats WHERE license_id = '\(rightsID)'") == "3")
+    }
+
     @Test("hosts=1: a known user coming back from another computer is a new seat for hosts, and is refused")
     func knownUserOnAnotherComputer() throws {
         let key = try issue(["id=" + uniqueID("H"), "users=5", "hosts=1"])

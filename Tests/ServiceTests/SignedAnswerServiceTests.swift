@@ -124,10 +124,15 @@ extension ServiceTests {
 
         let offline = try licensectlCheck(unreachable, ["--answer-cache", cache])
         #expect(offline.status == 0 && offline.standardOutput == "valid (offline until \(until))\n", "\(offline.standardOutput) \(offline.standardError)")
-        // Only for the same key, revision, domain and user: another domain, revision or user is skipped.
+        // Only for the same code but its nonce (SPEC §7): another domain, revision, user, system,
+        // instance, options or product is skipped.
         for other in [try licensectlCheck(unreachable, ["--answer-cache", cache], domain: "127.0.0.1"),
                       try licensectlCheck(unreachable, ["--answer-cache", cache], revision: "7.2"),
-                      try licensectlCheck(unreachable, ["--answer-cache", cache], user: userIDFile())] {
+                      try licensectlCheck(unreachable, ["--answer-cache", cache], user: userIDFile()),
+                      try licensectlCheck(unreachable, ["--answer-cache", cache, "--system", "Eth_52:54:00:00:00:09"]),
+                      try licensectlCheck(unreachable, ["--answer-cache", cache, "--instance", "another-instance"]),
+                      try licensectlCheck(unreachable, ["--answer-cache", cache, "--options", "Vario"]),
+                      try licensectlCheck(unreachable, ["--answer-cache", cache, "--product", "X-OTHER"])] {
             #expect(other.status == 0 && other.standardOutput == "skipped: server unreachable\n", "\(other.standardOutput)")
         }
         let closed = try licensectlCheck(unreachable, ["--answer-cache", cache, "--fail-closed"], domain: "127.0.0.1")
@@ -145,6 +150,23 @@ extension ServiceTests {
                 guard case .skipped = outcome else { Issue.record("\(outcome)"); continue }
             }
         }
+        // A session (licensectl run) keeps its JSON answers; a later session, a new instance, starts
+        // offline on them.
+        let sessionCache = stack.directory + "/client-" + uniqueID("session-cache")
+        let online = try LicenseSession(client: try LicenseClient(serverURL: serverURL, keyLine: keyLine, revision: "7.1", domain: "localhost",
+                                                                  userIDFile: idFile, caFile: caFile, answerKey: answerKey,
+                                                                  answerCache: sessionCache), onInvalid: { _ in })
+        #expect(try online.start() == .valid)
+        online.close()
+        let later = try LicenseSession(client: try LicenseClient(serverURL: unreachable, keyLine: keyLine, revision: "7.1", domain: "localhost",
+                                                                 userIDFile: idFile, caFile: caFile, answerKey: answerKey,
+                                                                 answerCache: sessionCache, failClosed: true), onInvalid: { _ in })
+        let offlineStart = try later.start()
+        guard case .validOffline = offlineStart else {
+            Issue.record("a session did not start on its kept answer: \(offlineStart)")
+            return
+        }
+        later.close()
         // A cache without the key is a usage error.
         let usage = try stack.licensectl(["check", "--server", serverURL, "--key-file", key, "--revision", "7.1", "--domain", "localhost",
                                           "--answer-cache", cache])

@@ -44,6 +44,7 @@ DECLARE
     counts_rights boolean := cardinality(array_remove(rights_limits, NULL)) > 0;
     holds_after timestamptz;
     revoked boolean;
+    refreshed boolean := false;
     scope_name text;
     users_limit bigint;
     hosts_limit bigint;
@@ -68,17 +69,20 @@ BEGIN
     -- may be asynchronous (the pool's default): losing it in a crash only shortens a lease. A seat
     -- from another computer is not matched, so it goes through admission (SPEC §4); nor is one
     -- whose right lapsed with the instance lease, which must be admitted again (SPEC §8).
-    FOREACH scope_name IN ARRAY scopes LOOP
+    --
+    -- In a scope without a rights limit the instance counts as its user's (SPEC §4): the seat's
+    -- instance is the user, so that a client sending a new instance ID with every start grows no
+    -- row; the license's rows stay bounded by its users and computers.
+    FOR scope_number IN 1 .. cardinality(scopes) LOOP
         UPDATE seats SET last_seen = now()
         WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
-          AND scope = scope_name AND user_hash = seat_user AND instance_hash = seat_instance
+          AND scope = scopes[scope_number] AND user_hash = seat_user
+          AND instance_hash = CASE WHEN rights_limits[scope_number] IS NULL THEN seat_user ELSE seat_instance END
           AND computer_hash = seat_computer AND last_seen > holds_after;
-        IF NOT FOUND THEN
-            scope_name := NULL;
-            EXIT;
-        END IF;
+        refreshed := FOUND;
+        EXIT WHEN NOT refreshed;
     END LOOP;
-    IF scope_name IS NOT NULL THEN
+    IF refreshed THEN
         outcome := 'refreshed';
         RETURN;
     END IF;
@@ -157,8 +161,9 @@ BEGIN
         END IF;
     END LOOP;
     INSERT INTO seats (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash, first_seen, last_seen)
-    SELECT seat_realm, seat_issuer, seat_product, seat_license, scope, seat_user, seat_instance, seat_computer, now(), now()
-    FROM unnest(scopes) AS scope
+    SELECT seat_realm, seat_issuer, seat_product, seat_license, s.scope, seat_user,
+           CASE WHEN s.rights_limit IS NULL THEN seat_user ELSE seat_instance END, seat_computer, now(), now()
+    FROM unnest(scopes, rights_limits) AS s(scope, rights_limit)
     ON CONFLICT (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash) DO UPDATE SET
         first_seen = CASE WHEN seats.last_seen > active_after THEN seats.first_seen ELSE now() END,
         last_seen = now();
@@ -196,14 +201,20 @@ COMMENT ON FUNCTION scope_usage(text, text, text, text, text[], bigint) IS 'Acti
 REVOKE ALL ON FUNCTION scope_usage(text, text, text, text, text[], bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION scope_usage(text, text, text, text, text[], bigint) TO license_pool;
 
--- /release (SPEC §3): the user's instance leaves every scope of the license at once.
+-- /release (SPEC §3): the user's instance leaves every scope of the license at once. In a scope
+-- without a rights limit the instance is its user's (take_seat), so the user's seat there ends.
 CREATE FUNCTION release_seat(seat_realm text, seat_issuer text, seat_product text, seat_license text,
                              seat_user bytea, seat_instance bytea) RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    DELETE FROM seats WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product
-      AND license_id = seat_license AND user_hash = seat_user AND instance_hash = seat_instance;
+    DELETE FROM seats s WHERE s.realm = seat_realm AND s.issuer = seat_issuer AND s.product = seat_product
+      AND s.license_id = seat_license AND s.user_hash = seat_user
+      AND (s.instance_hash = seat_instance
+           OR (s.instance_hash = seat_user
+               AND NOT EXISTS (SELECT FROM license_scopes l
+                               WHERE l.realm = s.realm AND l.issuer = s.issuer AND l.product = s.product
+                                 AND l.license_id = s.license_id AND l.scope = s.scope AND l.rights IS NOT NULL)));
 END
 $$;
 COMMENT ON FUNCTION release_seat(text, text, text, text, bytea, bytea) IS 'Ends a user''s instance in every scope of the license (/release).';

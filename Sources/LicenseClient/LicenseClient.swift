@@ -137,6 +137,9 @@ public struct LicenseClient: Sendable {
         }
     }
 
+    /// The time on this client's clock (the one its answers are judged by).
+    var now: UTCTimestamp { clock() }
+
     /// This computer's clock, in whole seconds.
     public static let systemClock: @Sendable () -> UTCTimestamp = {
         UTCTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970))
@@ -161,28 +164,37 @@ public struct LicenseClient: Sendable {
     /// carry it), for `LicenseSession`. `anyInstance`: offline, the kept answer holds whatever
     /// its instance (a session's every start is a new instance, SPEC §8).
     func check(instance: String?, json: Bool, anyInstance: Bool = false) throws(LicenseClientError) -> (outcome: CheckOutcome, heartbeatSeconds: Int?) {
+        let checked = try checkWithUntil(instance: instance, json: json, anyInstance: anyInstance)
+        return (checked.outcome, checked.heartbeatSeconds)
+    }
+
+    /// A check, with the heartbeat interval and, for a verified `valid`, the `until` its
+    /// signature vouches for (what a fail-closed session may run on while the server is away).
+    func checkWithUntil(instance: String?, json: Bool, anyInstance: Bool = false) throws(LicenseClientError)
+        -> (outcome: CheckOutcome, heartbeatSeconds: Int?, verifiedUntil: UTCTimestamp?) {
         let nonce = answerVerifier == nil ? nil : try Self.newNonce()
         let userID = try UserIDFile.userID(forServerHost: server.host, secretAt: userIDFile)
         let code = try self.code(userID: userID, instance: instance, nonce: nonce)
         let answer: HTTPSAnswer
         switch try exchange("/check", code: code, json: json) {
         case .skipped(let why):
-            guard let answerVerifier else { return (.skipped(why), nil) }
-            return (withoutServer(code, verifier: answerVerifier, why: why, anyInstance: anyInstance), nil)
+            guard let answerVerifier else { return (.skipped(why), nil, nil) }
+            return (withoutServer(code, verifier: answerVerifier, why: why, anyInstance: anyInstance), nil, nil)
         case .answered(let received): answer = received
         }
         let header = answer.header(AnswerSignature.headerName)
         if let answerVerifier, case .forged(let why) = answerVerifier.verdict(header: header, codeText: code.text, body: answer.body, now: clock()) {
-            return (.forged(why), nil)
+            return (.forged(why), nil, nil)
         }
         let (line, heartbeat) = json ? Self.resultOfJSON(answer.body) : (Self.firstLine(answer.body), nil)
         if line == "valid" {
             if let answerCachePath, let header {
                 try AnswerCache(path: answerCachePath).keep(.init(codeText: code.text, header: header, body: answer.body))
             }
-            return (.valid, heartbeat)
+            let verifiedUntil = answerVerifier == nil ? nil : header.flatMap(AnswerSignature.init(headerValue:))?.until
+            return (.valid, heartbeat, verifiedUntil)
         }
-        if let reason = Self.reason(line) { return (.invalid(reason), nil) }
+        if let reason = Self.reason(line) { return (.invalid(reason), nil, nil) }
         throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(line)")
     }
 

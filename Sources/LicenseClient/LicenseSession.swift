@@ -35,6 +35,9 @@ public final class LicenseSession: Sendable {
         /// Heartbeats were started.
         var started = false
         var closed = false
+        /// The latest `until` a verified `valid` answer gave: a fail-closed session runs on it
+        /// while the server cannot be reached (SPEC §8).
+        var verifiedUntil: UTCTimestamp?
     }
 
     /// A session for one run of the program, with a new instance ID.
@@ -52,9 +55,12 @@ public final class LicenseSession: Sendable {
     /// The startup check. When it allows running, heartbeats begin (where the license counts
     /// running instances, or when the server could not say).
     public func start() throws(LicenseClientError) -> CheckOutcome {
-        let (outcome, heartbeat) = try client.check(instance: instanceID, json: true, anyInstance: true)
+        let (outcome, heartbeat, verifiedUntil) = try client.checkWithUntil(instance: instanceID, json: true, anyInstance: true)
         guard outcome.allowsRunning else { return outcome }
-        state.withLock { $0.seated = true }
+        state.withLock { state in
+            state.seated = true
+            state.verifiedUntil = verifiedUntil ?? state.verifiedUntil
+        }
         let interval: Int?
         switch outcome {
         case .valid: interval = heartbeat
@@ -80,15 +86,37 @@ public final class LicenseSession: Sendable {
     }
 
     /// One heartbeat; false when heartbeats end (closed, or the license no longer holds).
+    ///
+    /// SPEC §8: a server that cannot be reached, or answers 429, 502, 503 or 504, is skipped and
+    /// tried again at the next heartbeat; with `failClosed`, only once the last verified answer's
+    /// `until` has passed does the program stop (`invalid offline`). With an answer key, anything
+    /// else that is not a verified answer (a 3xx or 4xx, a TLS failure, a forged 200) is a forged
+    /// answer: a fake server must not keep a revoked license running.
     private func heartbeat() -> Bool {
         if state.withLock({ $0.closed }) { return false }
-        let outcome = (try? client.check(instance: instanceID, json: true, anyInstance: true).outcome) ?? .skipped("the heartbeat failed")
+        var outcome: CheckOutcome
+        do {
+            let checked = try client.checkWithUntil(instance: instanceID, json: true, anyInstance: true)
+            outcome = checked.outcome
+            if let until = checked.verifiedUntil { state.withLock { $0.verifiedUntil = until } }
+        } catch {
+            switch error.code {
+            case .tls, .rejected, .unexpectedAnswer:
+                outcome = client.answerVerifier == nil ? .skipped(error.message) : .forged(error.message)
+            case .configuration, .userIDFile:
+                // Without an answer key nothing tells a fake server from a broken one; a local
+                // failure (the user ID file, the cache) is no reason to stop the program.
+                outcome = .skipped(error.message)
+            }
+        }
+        if case .offline = outcome, let until = state.withLock({ $0.verifiedUntil }), until > client.now {
+            outcome = .validOffline(until: until)
+        }
         switch outcome {
         case .invalid, .forged, .offline:
             if !state.withLock({ $0.closed }) { onInvalid(outcome) }
             return false
         case .valid, .skipped, .validOffline:
-            // An unreachable server at a heartbeat is skipped, and tried again at the next.
             return true
         }
     }

@@ -104,6 +104,37 @@ extension ServiceTests {
         #expect(why.contains("five minutes"), "\(why)")
     }
 
+    @Test("heartbeats (SPEC §8): a 502 is skipped, fail-closed stops only past the verified until; a 404 from a fake server is forged")
+    func heartbeatFailures() throws {
+        let keyLine = try issue(["id=" + uniqueID("HB"), "rights=5"])
+        let fake = try FakeAnswerServer(stack: stack, port: stack.httpsPort + 4)
+        try fake.proxy(to: stack.httpsPort)
+        let stopped = CollectedAnswers()
+        func session() throws -> LicenseSession {
+            try LicenseSession(client: try LicenseClient(serverURL: fake.url, keyLine: keyLine, revision: "7.1", domain: "localhost",
+                                                         userIDFile: userIDFile(), caFile: caFile, answerKey: answerKey, failClosed: true),
+                               onInvalid: { stopped.append("\($0)") })
+        }
+        // The heartbeat is every 2 s (a third of the stack's 6 s instance lease), and until is 6 s ahead.
+        let first = try session()
+        #expect(try first.start() == .valid)
+        try fake.answer(body: "bad gateway", signature: nil, status: 502)
+        sleep(3)
+        #expect(stopped.values.isEmpty, "a 502 at a heartbeat stopped a fail-closed program whose verified until was ahead")
+        sleep(7)
+        #expect(stopped.values.count == 1 && stopped.values.first?.contains("offline") == true, "\(stopped.values)")
+        first.close()
+
+        try fake.proxy(to: stack.httpsPort)
+        let second = try session()
+        #expect(try second.start() == .valid)
+        try fake.answer(body: "not found", signature: nil, status: 404)
+        sleep(3)
+        #expect(stopped.values.count == 2 && stopped.values.last?.contains("forged") == true, "\(stopped.values)")
+        second.close()
+        fake.stop()
+    }
+
     @Test("the answer cache: valid once, then without the server valid (offline until UNTIL); past until skipped, or invalid offline when fail-closed")
     func answerCache() throws {
         let keyLine = try issue(["id=" + uniqueID("SC"), "users=5"])
@@ -191,9 +222,27 @@ final class FakeAnswerServer {
     }
 
     /// (Re)starts nginx answering `body` with `signature` as the header.
-    func answer(body: String, signature: String?) throws {
-        stop()
+    func answer(body: String, signature: String?, status: Int = 200) throws {
         let quoted = { (text: String) in "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        try serve("""
+            \(signature.map { "add_header License-Signature \(quoted($0)) always;" } ?? "")
+            return \(status) \(quoted(body));
+            """)
+    }
+
+    /// (Re)starts nginx passing every request on to the stack's nginx at `port`: the real server,
+    /// until the test makes this one answer something else.
+    func proxy(to port: Int) throws {
+        try serve("""
+            proxy_pass https://127.0.0.1:\(port);
+            proxy_ssl_verify off;
+            proxy_set_header Host localhost;
+            """)
+    }
+
+    /// (Re)starts nginx with `location` as what it does for every request.
+    private func serve(_ location: String) throws {
+        stop()
         let configuration = """
             pid \(folder.file("nginx.pid"));
             error_log \(folder.file("error.log"));
@@ -208,8 +257,7 @@ final class FakeAnswerServer {
                     ssl_certificate \(certificate).pem;
                     ssl_certificate_key \(certificate).key;
                     location / {
-                        \(signature.map { "add_header License-Signature \(quoted($0)) always;" } ?? "")
-                        return 200 \(quoted(body));
+                        \(location)
                     }
                 }
             }

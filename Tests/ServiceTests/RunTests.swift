@@ -16,6 +16,41 @@ extension ServiceTests {
         Int(try stack.sql("SELECT count(*) FROM seats WHERE license_id = '\(id)'")) ?? -1
     }
 
+    /// Whether `pid` is a live process (a zombie nobody reaped is not).
+    func isRunning(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let state = stat.components(separatedBy: ") ").dropFirst().first?.first else { return false }
+        return state != "Z" && state != "X"
+    }
+
+    func pid(in file: String) throws -> pid_t {
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: file) { usleep(50_000) }
+        return try #require(pid_t(try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    @Test("licensectl run: the program's group cannot outlive it: children left behind, and a SIGKILL of licensectl, end the program")
+    func runHoldsTheGroup() throws {
+        let key = try keyFile(try issue(["id=" + uniqueID("RG"), "rights=1"]))
+        // PROGRAM leaves a child behind and exits.
+        let leftFile = stack.directory + "/" + uniqueID("left-behind")
+        let ran = try stack.licensectl(runArguments(key, idFile: userIDFile(), ["sh", "-c", "sleep 300 & echo $! > \(leftFile)"]))
+        #expect(ran.status == 0, "\(ran.standardError)")
+        let leftBehind = try pid(in: leftFile)
+        for _ in 0..<60 where isRunning(leftBehind) { usleep(100_000) }
+        #expect(!isRunning(leftBehind), "a child PROGRAM left behind outlived licensectl run")
+        // licensectl run killed with SIGKILL: its program goes too (and its seat lapses with the lease).
+        let programFile = stack.directory + "/" + uniqueID("program")
+        let running = try BackgroundProcess(stack.binaries + "/licensectl",
+                                            runArguments(key, idFile: userIDFile(), ["sh", "-c", "echo $$ > \(programFile); exec sleep 300"]),
+                                            log: stack.directory + "/log/run-killed.log")
+        let program = try pid(in: programFile)
+        #expect(isRunning(program))
+        running.signal(SIGKILL)
+        _ = running.exitStatus(within: 5)
+        for _ in 0..<60 where isRunning(program) { usleep(100_000) }
+        #expect(!isRunning(program), "the program outlived licensectl run killed with SIGKILL")
+    }
+
     @Test("licensectl run: the program's exit status passes through; an invalid key never runs it")
     func runExitStatus() throws {
         let id = uniqueID("RU")

@@ -33,6 +33,22 @@ extension ServiceTests {
     /// The code of raw startup-code text, as a client that builds it by hand would send it.
     func rawCode(_ text: String) -> String { Base64URL.encode(Array(text.utf8)) }
 
+    @Test("with a rights limit, seats of lapsed instances go once their user and computer hold a newer one: 30 runs leave 2 rows, not 30")
+    func lapsedInstancesBounded() throws {
+        let id = uniqueID("LAPSE")
+        let key = try issue(["id=" + id, "rights=2", "users=5"])
+        for run in 0..<30 {
+            #expect(try answer(try code(key, user: "runs-user-1", instance: "run-\(run)-instance")) == "valid", "run \(run)")
+            // The run ended without a release, longer ago than the instance lease (6 s), within the seat lease.
+            _ = try stack.sql("UPDATE seats SET last_seen = last_seen - interval '1 minute' WHERE license_id = '\(id)'")
+        }
+        #expect(try stack.sql("SELECT count(*) FROM seats WHERE license_id = '\(id)'") == "2")
+        // The user still counts once for users=5 (one more user fits 4 times), and another computer is a seat of its own.
+        #expect(try answer(try code(key, user: "runs-user-1", system: "Eth_52:54:00:00:00:77", instance: "run-elsewhere")) == "valid")
+        #expect(try stack.sql("SELECT count(DISTINCT user_hash) || ' ' || count(DISTINCT computer_hash) FROM seats WHERE license_id = '\(id)'")
+                == "1 2")
+    }
+
     @Test("without a rights limit a new instance ID grows no seat: 300 instances of one user are one row per scope; its release ends the user's seat")
     func instancesWithoutRights() throws {
         let id = uniqueID("INST")

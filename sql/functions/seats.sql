@@ -89,7 +89,10 @@ BEGIN
 
     -- Admission. Durable before the answer says valid, whatever the connection's default.
     PERFORM set_config('synchronous_commit', 'on', true);
-    -- The per-license lock: concurrent admissions to one license queue here, others do not.
+    -- The per-license lock: concurrent admissions to one license queue here, others do not. A
+    -- flood of one license's admissions waits half a second at most (then 503, for that
+    -- license only), so that it cannot hold every worker of the pool for the session's 2 s.
+    PERFORM set_config('lock_timeout', '500ms', true);
     PERFORM 1 FROM licenses
     WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
     FOR UPDATE;
@@ -139,6 +142,18 @@ BEGIN
             END IF;
         END IF;
         IF outcome IS NULL AND rights_limit IS NOT NULL THEN
+            -- Bounded rows (SPEC §4): an instance's seat that no longer holds a right is gone once
+            -- its user and computer hold a newer seat in the scope, which keeps them counted for
+            -- users, hosts and the month's history; so the rows of a scope stay within its
+            -- running instances and its users' computers, whatever the programs started.
+            DELETE FROM seats o
+            WHERE o.realm = seat_realm AND o.issuer = seat_issuer AND o.product = seat_product
+              AND o.license_id = seat_license AND o.scope = scope_name
+              AND o.last_seen <= instance_after AND o.instance_hash <> o.user_hash
+              AND EXISTS (SELECT FROM seats n
+                          WHERE n.realm = o.realm AND n.issuer = o.issuer AND n.product = o.product
+                            AND n.license_id = o.license_id AND n.scope = o.scope AND n.user_hash = o.user_hash
+                            AND n.computer_hash = o.computer_hash AND n.last_seen > o.last_seen);
             SELECT count(*) INTO active FROM (
                 SELECT FROM seats
                 WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license

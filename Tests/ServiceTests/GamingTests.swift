@@ -33,6 +33,49 @@ extension ServiceTests {
     /// The code of raw startup-code text, as a client that builds it by hand would send it.
     func rawCode(_ text: String) -> String { Base64URL.encode(Array(text.utf8)) }
 
+    @Test("a flood of one license (a new instance ID with 20 options, 40 a second) leaves another license's checks valid; latencies printed")
+    func floodOfOneLicense() throws {
+        let floodID = uniqueID("FLOOD"), quietID = uniqueID("QUIET")
+        let options = (1...20).map { "Opt\($0)" }
+        let floodKey = try issue(["id=" + floodID, "users=3"] + options.flatMap { ["option=" + $0, "users=3"] })
+        let quietKey = try issue(["id=" + quietID, "users=5"])
+        let quietCode = try code(quietKey, user: "quiet-user-1")
+        func percentile(_ values: [Double], _ fraction: Double) -> Double {
+            let sorted = values.sorted()
+            return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+        }
+        func timedQuiet(_ count: Int) throws -> (latencies: [Double], answers: [String]) {
+            var latencies: [Double] = [], answers: [String] = []
+            for _ in 0..<count {
+                let started = Date()
+                answers.append(try check(quietCode).body.trimmingCharacters(in: .newlines))
+                latencies.append(Date().timeIntervalSince(started) * 1000)
+                usleep(250_000)
+            }
+            return (latencies, answers)
+        }
+        let before = try timedQuiet(12)
+        let flood = CollectedAnswers()
+        let codes = try (0..<400).map { try code(floodKey, user: "flood-user-1", instance: "flood-instance-\($0)", options: options) }
+        let flooding = Thread {
+            for floodCode in codes {
+                let status = (try? self.check(floodCode).status) ?? 0
+                flood.append(String(status))
+                usleep(25_000)
+            }
+        }
+        flooding.start()
+        let during = try timedQuiet(24)
+        while flood.values.count < codes.count { usleep(100_000) }
+        print(String(format: "flood of one license (400 checks, 40/s, 21 scopes, a new instance each): another license's check p50 %.1f ms, p99 %.1f ms before; p50 %.1f ms, p99 %.1f ms during",
+                     percentile(before.latencies, 0.5), percentile(before.latencies, 0.99),
+                     percentile(during.latencies, 0.5), percentile(during.latencies, 0.99)))
+        #expect((before.answers + during.answers).allSatisfy { $0 == "valid" }, "\(Set(during.answers))")
+        #expect(flood.values.allSatisfy { $0 == "200" }, "\(Set(flood.values))")
+        // One user's seat in each of 21 scopes, however many instances it named.
+        #expect(try stack.sql("SELECT count(*) FROM seats WHERE license_id = '\(floodID)'") == "21")
+    }
+
     @Test("with a rights limit, seats of lapsed instances go once their user and computer hold a newer one: 30 runs leave 2 rows, not 30")
     func lapsedInstancesBounded() throws {
         let id = uniqueID("LAPSE")

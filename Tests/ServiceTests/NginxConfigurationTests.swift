@@ -66,6 +66,7 @@ struct NginxConfigurationTests {
         #expect(common.contains("limit_req zone=license_checks"))
         #expect(common.contains("limit_req zone=license_health"))
         #expect(common.contains("access_log /var/log/nginx/license-access.log license_no_codes;"))
+        #expect(common.contains("error_log /var/log/nginx/license-error.log emerg;"))
         let ciphers = try #require(common.split(separator: "\n").first { $0.hasPrefix("ssl_ciphers ") })
         #expect(!ciphers.contains("CBC") && !ciphers.contains("SHA:") && !ciphers.hasSuffix("SHA;") && ciphers.contains("GCM"))
         let parameters = try file("license_fastcgi_params")

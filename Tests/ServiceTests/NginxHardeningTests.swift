@@ -15,6 +15,30 @@ extension ServiceTests {
         #expect(!log.contains(start) && !log.contains("code=") && !log.contains("logged-user-7731"))
     }
 
+    @Test("no log of the stack holds a code after a 502 (the pool stopped) and 429s (a flood with a code in the query)")
+    func failuresLogNoCodes() throws {
+        let key = try issue(["id=" + uniqueID("U"), "users=5"])
+        let start = try code(key, user: "failing-user-4417", system: "Eth_de:ad:be:ef:44:17")
+        let url = "https://localhost:\(stack.httpsPort)"
+        let flood = try Command.run("curl", ["-s", "-w", "%{http_code}\\n", "--cacert", stack.directory + "/tls/localhost.pem"]
+                                    + Array(repeating: ["-o", "/dev/null", url + "/healthz?code=" + start], count: 40).flatMap { $0 })
+        #expect(flood.standardOutput.split(separator: "\n").contains("429"), "\(flood.standardOutput)")
+        try #require(try stack.stack("pool-stop").status == 0)
+        defer { _ = try? stack.stack("pool-start") }
+        let failed = try check(start)
+        #expect(failed.status == 502, "\(failed.status)")
+        try #require(try stack.stack("pool-start").status == 0)
+        let logs = try FileManager.default.contentsOfDirectory(atPath: stack.directory + "/log")
+        for name in logs {
+            let text = try String(contentsOfFile: stack.directory + "/log/" + name, encoding: .utf8)
+            #expect(!text.contains(start) && !text.contains("failing-user-4417"), "\(name) holds the code")
+        }
+        // The failures are in the access log, with the upstream's status and no request line.
+        let access = try String(contentsOfFile: stack.directory + "/log/nginx-license-access.log", encoding: .utf8)
+        #expect(access.contains("\"GET /check HTTP/1.1\" 502 ") && access.contains("\"GET /healthz HTTP/2.0\" 429 "), "\(access.suffix(600))")
+        usleep(2_500_000)
+    }
+
     @Test("plain HTTP: the redirect goes to the server's own name; a foreign Host gets no answer")
     func redirectToOwnName() throws {
         let http = "http://127.0.0.1:\(stack.httpsPort + 2)/check"

@@ -18,11 +18,17 @@ public final class SeatStore: SeatStoring {
         "SET synchronous_commit = off", "SET plan_cache_mode = force_generic_plan",
     ]
 
+    /// A statement still running after this is cancelled by the pool and answers 503: the
+    /// statement time-out above, and half a second for the network; it also ends an admission's
+    /// commit waiting for a synchronous standby that does not confirm (SPEC §11).
+    static let statementDeadlineSeconds = 3.5
+
     /// A worker's store on a connection of its own.
     public convenience init(conninfo: String) throws(StoreError) {
         let connection: PostgresConnection
         do {
-            connection = try PostgresConnection(conninfo: conninfo, setupStatements: Self.sessionSettings)
+            connection = try PostgresConnection(conninfo: conninfo, setupStatements: Self.sessionSettings,
+                                                statementDeadline: Self.statementDeadlineSeconds)
         } catch {
             throw StoreError(error)
         }

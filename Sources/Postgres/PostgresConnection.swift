@@ -13,11 +13,18 @@ public final class PostgresConnection {
     private let setupStatements: [String]
     /// Name → SQL of the statements prepared on this connection.
     private var prepared: [String: String] = [:]
+    /// The deadline of prepared statements, when there is one, and the cancel request of this
+    /// connection's backend it uses.
+    private let deadline: StatementDeadline?
+    private var cancelRequest: StatementDeadline.CancelRequest?
 
     /// Connects; `setupStatements` (such as `SET statement_timeout`) run after every (re)connect.
-    public init(conninfo: String, setupStatements: [String] = []) throws(PostgresError) {
+    /// With `statementDeadline`, a prepared statement still running after that many seconds is
+    /// cancelled from another thread and fails as timed out (`StatementDeadline`).
+    public init(conninfo: String, setupStatements: [String] = [], statementDeadline: Double? = nil) throws(PostgresError) {
         self.conninfo = conninfo
         self.setupStatements = setupStatements
+        deadline = statementDeadline.map(StatementDeadline.init(seconds:))
         try connect()
     }
 
@@ -56,6 +63,7 @@ public final class PostgresConnection {
             throw error
         }
         handle = connection
+        cancelRequest = deadline == nil ? nil : StatementDeadline.CancelRequest(connection: connection)
         let statements = prepared
         prepared = [:]
         for statement in setupStatements { try execute(statement) }
@@ -66,6 +74,7 @@ public final class PostgresConnection {
     private func disconnect() {
         if let handle { PQfinish(handle) }
         handle = nil
+        cancelRequest = nil
     }
 
     /// Reconnects when the connection is known to be lost (the server restarted, the network broke).
@@ -88,7 +97,7 @@ public final class PostgresConnection {
     /// Runs the prepared statement `name` with `parameters` (`$1`, `$2`, …).
     @discardableResult
     public func run(_ name: String, _ parameters: [PostgresValue]) throws(PostgresError) -> PostgresRows {
-        try perform { handle in
+        try perform(within: deadline) { handle in
             Self.withCStrings(parameters) { PQexecPrepared(handle, name, Int32(parameters.count), $0, nil, nil, 0) }
         }
     }
@@ -112,17 +121,24 @@ public final class PostgresConnection {
     /// demoted) is left at once and never used again: the next connection looks for the server
     /// that takes writes (`target_session_attrs=read-write` among several hosts).
     @discardableResult
-    private func perform(_ call: (OpaquePointer) -> OpaquePointer?) throws(PostgresError) -> PostgresRows {
+    private func perform(within deadline: StatementDeadline? = nil,
+                         _ call: (OpaquePointer) -> OpaquePointer?) throws(PostgresError) -> PostgresRows {
         try reconnectIfNeeded()
         guard let handle else { throw PostgresError(code: nil, message: "not connected") }
         let wasIdle = PQtransactionStatus(handle) == PQTRANS_IDLE
+        func attempt(_ connection: OpaquePointer) throws(PostgresError) -> PostgresRows {
+            try leavingReadOnlyServers { () throws(PostgresError) in
+                guard let deadline else { return try check(call(connection), connection) }
+                return try deadline.run(cancelling: cancelRequest) { () throws(PostgresError) in try check(call(connection), connection) }
+            }
+        }
         do {
-            return try leavingReadOnlyServers { () throws(PostgresError) in try check(call(handle), handle) }
+            return try attempt(handle)
         } catch {
             guard wasIdle, error.kind == .unavailable, self.handle == nil || PQstatus(handle) == CONNECTION_BAD else { throw error }
             try connect()
             guard let fresh = self.handle else { throw error }
-            return try leavingReadOnlyServers { () throws(PostgresError) in try check(call(fresh), fresh) }
+            return try attempt(fresh)
         }
     }
 

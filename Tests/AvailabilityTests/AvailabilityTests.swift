@@ -131,6 +131,36 @@ struct AvailabilityTests {
         #expect(summary.slow.first { $0.bound == 5 }!.count <= 20, "\(summary)")
     }
 
+    @Test("the synchronous standby cut off: an admission answers 503 within the pool's deadline (not for as long as the standby is away), refreshes stay valid; back, admissions are valid")
+    func synchronousStandbyAway() throws {
+        let topology = try Topology()
+        defer { topology.down() }
+        let probe = try probe(topology)
+        let users = try refreshUsers(topology, probe: probe, count: 5)
+        let key = try topology.issue(["id=standby-away", "users=1000"])
+        #expect(probe.check(try StartupCode(keyLine: key, revision: "7.1", userID: "standby-user-0", domain: "localhost").encoded) == .valid)
+        try topology.run("link-down", "db2")
+        defer { _ = try? topology.run("link-up", "db2") }
+        var waits: [Double] = []
+        for user in 1...3 {
+            let started = Date()
+            let kind = probe.check(try StartupCode(keyLine: key, revision: "7.1", userID: "standby-user-\(user)", domain: "localhost").encoded)
+            waits.append(Date().timeIntervalSince(started))
+            #expect(kind == .unavailable, "admission \(user) while the standby is away: \(kind)")
+        }
+        print(String(format: "the synchronous standby cut off: admissions answered 503 after %@ s", waits.map { String(format: "%.1f", $0) }.joined(separator: ", ")))
+        #expect(waits.allSatisfy { $0 < 8 }, "\(waits)")
+        // A refresh commits asynchronously: it does not wait for the standby.
+        #expect(users.codes.prefix(5).map { probe.check($0) }.allSatisfy { $0 == .valid })
+        try topology.run("link-up", "db2")
+        var admitted = false
+        for attempt in 0..<40 where !admitted {
+            admitted = probe.check(try StartupCode(keyLine: key, revision: "7.1", userID: "standby-back-\(attempt)", domain: "localhost").encoded) == .valid
+            if !admitted { usleep(500_000) }
+        }
+        #expect(admitted, "no admission was valid within 20 s of the standby's return")
+    }
+
     @Test("the primary dies and the standby is promoted: 503 only in between, no admitted seat lost, limits hold; a revocation after it holds in both pools")
     func primaryFailsOver() throws {
         let topology = try Topology()

@@ -131,6 +131,28 @@ struct AvailabilityTests {
         #expect(summary.slow.first { $0.bound == 5 }!.count <= 20, "\(summary)")
     }
 
+    @Test("a failover while no check comes: 11 s after the promotion every worker of both pools answers valid (SPEC §11)")
+    func failoverWhileIdle() throws {
+        let topology = try Topology()
+        defer { topology.down() }
+        let probe = try probe(topology)
+        let users = try refreshUsers(topology, probe: probe, count: 40)
+        try topology.run("db-crash")
+        try topology.run("db-promote")
+        sleep(11)
+        // More checks at once than the two pools have workers (4 each): every worker meets its
+        // connection to the dead primary.
+        let kinds = Mutex<[CheckLoad.Kind]>([])
+        DispatchQueue.concurrentPerform(iterations: 3) { round in
+            for code in users.codes.dropFirst(round * 10).prefix(10) { kinds.withLock { $0.append(probe.check(code)) } }
+        }
+        let answers = kinds.withLock { $0 }
+        let burst = try burst(probe, keyLine: users.keyLine, count: 24, tag: "idle-failover")
+        print("a failover while idle: of \(answers.count + burst.count) checks 11 s after the promotion, "
+              + "\((answers + burst).filter { $0 == .valid }.count) valid, \((answers + burst).filter { $0 == .unavailable }.count) 503")
+        #expect((answers + burst).allSatisfy { $0 == .valid }, "\(answers + burst)")
+    }
+
     @Test("the synchronous standby cut off: an admission answers 503 within the pool's deadline (not for as long as the standby is away), refreshes stay valid; back, admissions are valid")
     func synchronousStandbyAway() throws {
         let topology = try Topology()

@@ -90,9 +90,10 @@ BEGIN
     -- Admission. Durable before the answer says valid, whatever the connection's default.
     PERFORM set_config('synchronous_commit', 'on', true);
     -- The per-license lock: concurrent admissions to one license queue here, others do not. A
-    -- flood of one license's admissions waits half a second at most (then 503, for that
-    -- license only), so that it cannot hold every worker of the pool for the session's 2 s.
-    PERFORM set_config('lock_timeout', '500ms', true);
+    -- flood of one license's admissions waits a second at most (then 503, for that license
+    -- only), not the session's 2 s; a queue of the pool's workers, each holding the lock for a
+    -- synchronous commit of a few milliseconds, stays well within it.
+    PERFORM set_config('lock_timeout', '1s', true);
     PERFORM 1 FROM licenses
     WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
     FOR UPDATE;

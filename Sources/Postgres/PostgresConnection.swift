@@ -39,10 +39,15 @@ public final class PostgresConnection {
 
     private func connect() throws(PostgresError) {
         disconnect()
-        // A default connect_timeout before the caller's conninfo, which may set its own: a
-        // database that does not answer must not hold a request for long.
-        let keywords = ["connect_timeout", "dbname"]
-        let values = ["3", conninfo]
+        // Defaults before the caller's conninfo, which may set its own: a database that does not
+        // answer must not hold a request for long. connect_timeout bounds a connection attempt
+        // (per host); tcp_user_timeout ends a connection whose sent data goes unacknowledged for
+        // 4 s, and the keepalives one idle for 5 s whose host stopped answering (in 9 s), so that a
+        // connection to a host that was cut off fails at its next statement instead of hanging
+        // until TCP gives up, minutes later (SPEC §11: every worker finds the new primary).
+        let keywords = ["connect_timeout", "tcp_user_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", "dbname"]
+        let values = ["3", "4000", "1", "5", "2", "2", conninfo]
         let keywordPointers = keywords.map { strdup($0) } + [nil]
         let valuePointers = values.map { strdup($0) } + [nil]
         defer {

@@ -131,13 +131,15 @@ struct AvailabilityTests {
         #expect(summary.slow.first { $0.bound == 5 }!.count <= 20, "\(summary)")
     }
 
-    @Test("a failover while no check comes: 11 s after the promotion every worker of both pools answers valid (SPEC §11)")
-    func failoverWhileIdle() throws {
+    @Test("a failover while no check comes: 11 s after the promotion every worker of both pools answers valid (SPEC §11)",
+          arguments: ["db-crash", "link-down"])
+    func failoverWhileIdle(_ failure: String) throws {
         let topology = try Topology()
         defer { topology.down() }
         let probe = try probe(topology)
         let users = try refreshUsers(topology, probe: probe, count: 40)
-        try topology.run("db-crash")
+        // The primary stops (its connections closed), or its host is cut off (they hang).
+        if failure == "db-crash" { try topology.run("db-crash") } else { try topology.run("link-down", "db1") }
         try topology.run("db-promote")
         sleep(11)
         // More checks at once than the two pools have workers (4 each): every worker meets its
@@ -148,7 +150,7 @@ struct AvailabilityTests {
         }
         let answers = kinds.withLock { $0 }
         let burst = try burst(probe, keyLine: users.keyLine, count: 24, tag: "idle-failover")
-        print("a failover while idle: of \(answers.count + burst.count) checks 11 s after the promotion, "
+        print("a failover while idle (\(failure)): of \(answers.count + burst.count) checks 11 s after the promotion, "
               + "\((answers + burst).filter { $0 == .valid }.count) valid, \((answers + burst).filter { $0 == .unavailable }.count) 503")
         #expect((answers + burst).allSatisfy { $0 == .valid }, "\(answers + burst)")
     }

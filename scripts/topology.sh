@@ -10,7 +10,7 @@
 #
 #   scripts/topology.sh up DIR                  make it all and start it
 #   scripts/topology.sh down DIR                stop and remove everything `up` made (also half-made)
-#   scripts/topology.sh pool-kill|pool-start|pool-stop app1|app2 DIR
+#   scripts/topology.sh pool-kill|pool-start|pool-stop|pool-pause|pool-resume app1|app2 DIR
 #   scripts/topology.sh link-down|link-up app1|app2 DIR
 #   scripts/topology.sh db-crash DIR            db1: pg_ctl stop -m immediate
 #   scripts/topology.sh db-promote DIR          db2: pg_ctl promote
@@ -26,9 +26,9 @@ set -Eeuo pipefail
 trap 'echo "topology.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
-command=${1:?usage: topology.sh up|down|pool-kill|pool-start|pool-stop|link-down|link-up|db-crash|db-promote|sql|show ...}
+command=${1:?usage: topology.sh up|down|pool-kill|pool-start|pool-stop|pool-pause|pool-resume|link-down|link-up|db-crash|db-promote|sql|show ...}
 case "$command" in
-    pool-kill|pool-start|pool-stop|link-down|link-up|sql|exec) host=${2:?host}; run=${3:?DIR}; shift 3 ;;
+    pool-kill|pool-start|pool-stop|pool-pause|pool-resume|link-down|link-up|sql|exec) host=${2:?host}; run=${3:?DIR}; shift 3 ;;
     *) run=${2:?DIR}; shift 2 ;;
 esac
 mkdir -p "$run"
@@ -196,6 +196,8 @@ case "$command" in
     pool-kill) pool_signal "$host" KILL ;;
     pool-stop) pool_signal "$host" TERM ;;
     pool-start) pool_start "$host" ;;
+    pool-pause) kill -STOP "$(cat "$run/$host.pid")" ;;
+    pool-resume) kill -CONT "$(cat "$run/$host.pid")" ;;
     link-down) in_host "$host" ip link set eth0 down ;;
     link-up) in_host "$host" ip link set eth0 up ;;
     db-crash) as_postgres_in db1 "$pg_bin/pg_ctl" -D "$run/db1/data" -m immediate -w stop >/dev/null ;;

@@ -155,6 +155,30 @@ struct AvailabilityTests {
         #expect((answers + burst).allSatisfy { $0 == .valid }, "\(answers + burst)")
     }
 
+    @Test("no log of the shipped configuration holds a code after a 504 (both pools paused past nginx's read time-out)")
+    func timeoutLogsNoCode() throws {
+        let topology = try Topology()
+        defer { topology.down() }
+        let key = try topology.issue(["id=timeout-log", "users=5"])
+        let code = try StartupCode(keyLine: key, revision: "7.1", userID: "timeout-user-5521", domain: "localhost").encoded
+        try topology.run("pool-pause", "app1")
+        try topology.run("pool-pause", "app2")
+        defer {
+            _ = try? topology.run("pool-resume", "app1")
+            _ = try? topology.run("pool-resume", "app2")
+        }
+        let timedOut = try Command.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "40", "--cacert", topology.caFile,
+                                                "https://localhost:\(topology.httpsPort)/check?code=" + code])
+        #expect(timedOut.standardOutput == "504", "\(timedOut.standardOutput) \(timedOut.standardError)")
+        let logFolder = topology.directory + "/nginx-stack/log"
+        for name in try FileManager.default.contentsOfDirectory(atPath: logFolder) {
+            let text = try String(contentsOfFile: logFolder + "/" + name, encoding: .utf8)
+            #expect(!text.contains(code) && !text.contains("timeout-user-5521"), "\(name) holds the code")
+        }
+        let access = try String(contentsOfFile: logFolder + "/nginx-license-access.log", encoding: .utf8)
+        #expect(access.contains("\"GET /check HTTP/2.0\" 504 "), "\(access.suffix(400))")
+    }
+
     @Test("the synchronous standby cut off: an admission answers 503 within the pool's deadline (not for as long as the standby is away), refreshes stay valid; back, admissions are valid")
     func synchronousStandbyAway() throws {
         let topology = try Topology()

@@ -157,19 +157,13 @@ public struct LicenseClient: Sendable {
 
     /// The startup check. `instance` names this running instance (default: the user's one seat).
     public func check(instance: String? = nil) throws(LicenseClientError) -> CheckOutcome {
-        try check(instance: instance, json: false).outcome
+        try checkWithUntil(instance: instance, json: false).outcome
     }
 
-    /// A check, and on `valid` the heartbeat interval the server gave (SPEC §8: JSON answers
-    /// carry it), for `LicenseSession`. `anyInstance`: offline, the kept answer holds whatever
-    /// its instance (a session's every start is a new instance, SPEC §8).
-    func check(instance: String?, json: Bool, anyInstance: Bool = false) throws(LicenseClientError) -> (outcome: CheckOutcome, heartbeatSeconds: Int?) {
-        let checked = try checkWithUntil(instance: instance, json: json, anyInstance: anyInstance)
-        return (checked.outcome, checked.heartbeatSeconds)
-    }
-
-    /// A check, with the heartbeat interval and, for a verified `valid`, the `until` its
-    /// signature vouches for (what a fail-closed session may run on while the server is away).
+    /// A check, with the heartbeat interval the server gave (SPEC §8: JSON answers carry it) and,
+    /// for a verified `valid`, the `until` its signature vouches for (what a fail-closed session
+    /// may run on while the server is away), for `LicenseSession`. `anyInstance`: offline, the
+    /// kept answer holds whatever its instance (a session's every start is a new instance).
     func checkWithUntil(instance: String?, json: Bool, anyInstance: Bool = false) throws(LicenseClientError)
         -> (outcome: CheckOutcome, heartbeatSeconds: Int?, verifiedUntil: UTCTimestamp?) {
         let nonce = answerVerifier == nil ? nil : try Self.newNonce()

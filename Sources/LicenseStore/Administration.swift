@@ -7,11 +7,7 @@ public final class Administration {
     private let connection: PostgresConnection
 
     public init(conninfo: String) throws(StoreError) {
-        do {
-            connection = try PostgresConnection(conninfo: conninfo)
-        } catch {
-            throw StoreError(error)
-        }
+        connection = try StoreError.translating { () throws(PostgresError) in try PostgresConnection(conninfo: conninfo) }
     }
 
     /// An SQL file: its name and text.
@@ -56,11 +52,7 @@ public final class Administration {
     /// files say (a function no file defines any more is gone). Concurrent migrators wait for
     /// one another.
     public func migrate(_ schema: Schema) throws(StoreError) -> Migrated {
-        do {
-            return try applying(schema)
-        } catch {
-            throw StoreError(error)
-        }
+        try StoreError.translating { () throws(PostgresError) in try applying(schema) }
     }
 
     private func applying(_ schema: Schema) throws(PostgresError) -> Migrated {
@@ -174,18 +166,10 @@ public final class Administration {
 
     @discardableResult
     private func run(_ sql: String, _ parameters: [PostgresValue]) throws(StoreError) -> PostgresRows {
-        do {
-            return try connection.execute(sql, parameters)
-        } catch {
-            throw StoreError(error)
-        }
+        try StoreError.translating { () throws(PostgresError) in try connection.execute(sql, parameters) }
     }
 
     private func removedCount(_ rows: PostgresRows) throws(StoreError) -> Int {
-        do {
-            return Int(try rows.single().integer("removed"))
-        } catch {
-            throw StoreError(error)
-        }
+        try StoreError.translating { () throws(PostgresError) in Int(try rows.single().integer("removed")) }
     }
 }

@@ -31,14 +31,6 @@ public final class ConsoleStore: ConsoleReading {
         try connected().execute(sql, parameters)
     }
 
-    /// `body`, its database failure as the store's.
-    private func reading<T>(_ body: () throws(PostgresError) -> T) throws(StoreError) -> T {
-        do {
-            return try body()
-        } catch {
-            throw StoreError(error)
-        }
-    }
 
     private static let timestampFormat = "YYYY-MM-DD HH24:MI:SS"
 
@@ -47,7 +39,7 @@ public final class ConsoleStore: ConsoleReading {
     }
 
     public func licenses(search: String?, offset: Int, limit: Int) throws(StoreError) -> ConsoleLicenses {
-        try reading { () throws(PostgresError) in try readLicenses(search: search, offset: offset, limit: limit) }
+        try StoreError.translating { () throws(PostgresError) in try readLicenses(search: search, offset: offset, limit: limit) }
     }
 
     private func readLicenses(search: String?, offset: Int, limit: Int) throws(PostgresError) -> ConsoleLicenses {
@@ -99,7 +91,7 @@ public final class ConsoleStore: ConsoleReading {
                 licenses[index].scopes.append(try Self.scope(row))
             }
         }
-        return ConsoleLicenses(licenses: licenses, hasMore: rows.rows.count > limit, readAt: readAt, countedAt: countedAt)
+        return ConsoleLicenses(licenses: licenses, hasMore: rows.count > limit, readAt: readAt, countedAt: countedAt)
     }
 
     private static func scope(_ row: PostgresRow) throws(PostgresError) -> ConsoleScope {
@@ -111,7 +103,7 @@ public final class ConsoleStore: ConsoleReading {
     }
 
     public func license(realm: String, id: String) throws(StoreError) -> ConsoleLicenseDetail? {
-        try reading { () throws(PostgresError) in try readLicense(realm: realm, id: id) }
+        try StoreError.translating { () throws(PostgresError) in try readLicense(realm: realm, id: id) }
     }
 
     private func readLicense(realm: String, id: String) throws(PostgresError) -> ConsoleLicenseDetail? {
@@ -177,7 +169,7 @@ public final class ConsoleStore: ConsoleReading {
     }
 
     public func expiring(withinDays days: Int) throws(StoreError) -> ConsoleExpiring {
-        try reading { () throws(PostgresError) in try readExpiring(withinDays: days) }
+        try StoreError.translating { () throws(PostgresError) in try readExpiring(withinDays: days) }
     }
 
     private func readExpiring(withinDays days: Int) throws(PostgresError) -> ConsoleExpiring {
@@ -202,7 +194,7 @@ public final class ConsoleStore: ConsoleReading {
     }
 
     public func denials(days: Int) throws(StoreError) -> ConsoleDenials {
-        try reading { () throws(PostgresError) in try readDenials(days: days) }
+        try StoreError.translating { () throws(PostgresError) in try readDenials(days: days) }
     }
 
     private func readDenials(days: Int) throws(PostgresError) -> ConsoleDenials {

@@ -25,12 +25,9 @@ public final class SeatStore: SeatStoring {
 
     /// A worker's store on a connection of its own.
     public convenience init(conninfo: String) throws(StoreError) {
-        let connection: PostgresConnection
-        do {
-            connection = try PostgresConnection(conninfo: conninfo, setupStatements: Self.sessionSettings,
-                                                statementDeadline: Self.statementDeadlineSeconds)
-        } catch {
-            throw StoreError(error)
+        let connection = try StoreError.translating { () throws(PostgresError) in
+            try PostgresConnection(conninfo: conninfo, setupStatements: Self.sessionSettings,
+                                   statementDeadline: Self.statementDeadlineSeconds)
         }
         try self.init(connection: connection)
     }
@@ -71,10 +68,8 @@ public final class SeatStore: SeatStoring {
 
     public init(connection: PostgresConnection) throws(StoreError) {
         self.connection = connection
-        do {
+        try StoreError.translating { () throws(PostgresError) in
             for (name, sql) in Self.statements { try connection.prepare(name, sql) }
-        } catch {
-            throw StoreError(error)
         }
     }
 
@@ -86,31 +81,29 @@ public final class SeatStore: SeatStoring {
         let dates = [key.duration?.first, key.duration?.last, key.maintenance?.first, key.maintenance?.last]
         let scopes = [SeatScope(name: LicenseTerms.baseScope, limits: key.baseLimits)]
             + key.options.map { SeatScope(name: $0.name, limits: $0.limits) }
-        do {
+        try StoreError.translating { () throws(PostgresError) in
             try connection.transaction { () throws(PostgresError) in
                 try connection.run("register_license", license.parameters + [
                     .text(fingerprint), .text(key.licensee), .text(key.type.rawValue), .text(key.signedMessage),
                 ] + dates.map { .text($0?.description) })
                 try connection.run("register_scopes", license.parameters + Self.scopeArrays(scopes))
             }
-        } catch {
-            throw StoreError(error)
         }
     }
 
     public func isRevoked(_ license: LicenseIdentity, fingerprint: String) throws(StoreError) -> Bool {
-        try Self.reading { () throws(PostgresError) in
+        try StoreError.translating { () throws(PostgresError) in
             try connection.run("is_revoked", [.text(license.realm), .text(license.id), .text(fingerprint)]).single().boolean("revoked")
         }
     }
 
     public func seat(_ request: SeatRequest) throws(StoreError) -> SeatOutcome {
-        let row = try Self.reading { () throws(PostgresError) in
+        let row = try StoreError.translating { () throws(PostgresError) in
             try connection.run("take_seat", request.license.parameters + [.text(request.fingerprint)] + Self.scopeArrays(request.scopes) + [
                 .bytes(request.user.bytes), .bytes(request.instance.bytes), .bytes(request.computer.bytes),
             ]).single()
         }
-        return try Self.reading { () throws(PostgresError) in
+        return try StoreError.translating { () throws(PostgresError) in
             let outcome = try row.string("outcome")
             switch outcome {
             case "refreshed", "admitted":
@@ -130,7 +123,7 @@ public final class SeatStore: SeatStoring {
     }
 
     public func usage(_ request: SeatRequest) throws(StoreError) -> [String: ScopeUsage] {
-        try Self.reading { () throws(PostgresError) in
+        try StoreError.translating { () throws(PostgresError) in
             let counts = try connection.run("scope_usage", request.license.parameters + [
                 .textArray(request.scopes.map(\.name)), .integer(ScopeUsage.countLimit),
             ])
@@ -144,7 +137,7 @@ public final class SeatStore: SeatStoring {
     }
 
     public func release(_ license: LicenseIdentity, user: SeatHash, instance: SeatHash) throws(StoreError) {
-        _ = try Self.reading { () throws(PostgresError) in
+        _ = try StoreError.translating { () throws(PostgresError) in
             try connection.run("release_seat", license.parameters + [.bytes(user.bytes), .bytes(instance.bytes)])
         }
     }
@@ -155,30 +148,9 @@ public final class SeatStore: SeatStoring {
             .integerArray(scopes.map { $0.limits[keyPath: limit].map(Int64.init) })
         }
     }
-
-    /// Reads values out of rows; a row that is not what the SQL promises is the store's fault.
-    private static func reading<T>(_ body: () throws(PostgresError) -> T) throws(StoreError) -> T {
-        do {
-            return try body()
-        } catch {
-            throw StoreError(error)
-        }
-    }
 }
 
 extension LicenseIdentity {
     /// The four key columns, as statement parameters `$1`–`$4`.
     var parameters: [PostgresValue] { [.text(realm), .text(issuer), .text(product), .text(id)] }
-}
-
-extension StoreError {
-    /// PostgreSQL's error, classified by its SQLSTATE (`PostgresError.kind`).
-    init(_ error: PostgresError) {
-        let kind: Kind = switch error.kind {
-        case .unavailable: .unavailable
-        case .timedOut: .timedOut
-        case .fault: .fault
-        }
-        self.init(kind: kind, code: error.code?.rawValue, message: error.message)
-    }
 }

@@ -12,21 +12,15 @@ public final class UsageStore {
     private static let sessionSettings = ["SET statement_timeout = '5min'", "SET lock_timeout = '5s'", "SET TimeZone = 'UTC'"]
 
     public init(conninfo: String) throws(StoreError) {
-        do {
-            connection = try PostgresConnection(conninfo: conninfo, setupStatements: Self.sessionSettings)
-        } catch {
-            throw StoreError(error)
+        connection = try StoreError.translating { () throws(PostgresError) in
+            try PostgresConnection(conninfo: conninfo, setupStatements: Self.sessionSettings)
         }
     }
 
     /// Runs `sql`, its failure as the store's.
     @discardableResult
     private func execute(_ sql: String, _ parameters: [PostgresValue]) throws(StoreError) -> PostgresRows {
-        do {
-            return try connection.execute(sql, parameters)
-        } catch {
-            throw StoreError(error)
-        }
+        try StoreError.translating { () throws(PostgresError) in try connection.execute(sql, parameters) }
     }
 
     /// Writes the pool's leases (`set_leases`); the ones it replaced when they were others.
@@ -36,12 +30,10 @@ public final class UsageStore {
                    previous_seat_lease = $1::interval AND previous_instance_lease = $2::interval AS same
             FROM set_leases($1::interval, $2::interval)
             """, [.text("\(seatSeconds) seconds"), .text("\(instanceSeconds) seconds")])
-        do {
+        return try StoreError.translating { () throws(PostgresError) -> String? in
             let row = try previous.single()
             guard try !row.boolean("same") else { return nil }
             return "lease \(try row.string("seat")), instance lease \(try row.string("instance"))"
-        } catch {
-            throw StoreError(error)
         }
     }
 

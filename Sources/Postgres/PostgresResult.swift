@@ -24,6 +24,7 @@ public struct PostgresRows: Sendable {
     public var rows: [PostgresRow] { values.indices.map { PostgresRow(rows: self, index: $0) } }
 
     public var isEmpty: Bool { values.isEmpty }
+    public var count: Int { values.count }
 
     /// The only row of a statement that returns exactly one; anything else is a fault.
     public func single() throws(PostgresError) -> PostgresRow {

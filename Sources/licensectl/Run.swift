@@ -136,20 +136,7 @@ final class ChildProcess: Sendable {
         try Self.spawnGuard(reading: reader)
         close(reader)
 
-        var argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        // The child starts with default signal handling, not the SIG_IGN set here, in a group of its own.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        var spawned: pid_t = 0
-        let result = posix_spawnp(&spawned, arguments[0], nil, &attributes, &argv, environ)
+        let (spawned, result) = Self.spawnInGroupOfItsOwn(arguments, fileActions: nil)
         guard result == 0 else { throw CommandError(String(cString: strerror(result))) }
         let line = Array("\(spawned)\n".utf8)
         _ = line.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
@@ -170,6 +157,17 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, reader, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let (_, result) = spawnInGroupOfItsOwn(["/bin/sh", "-c", guardScript], fileActions: &actions)
+        guard result == 0 else { throw CommandError("cannot start the guard of the program's group: \(String(cString: strerror(result)))") }
+    }
+
+    /// Spawns `arguments` (looked up in PATH) in a process group of its own, with default
+    /// handling of the signals `licensectl run` ignores or catches (SIGTERM, SIGINT, SIGHUP);
+    /// its pid, and posix_spawn's error number (0: spawned).
+    private static func spawnInGroupOfItsOwn(_ arguments: [String],
+                                             fileActions: UnsafePointer<posix_spawn_file_actions_t>?) -> (pid: pid_t, error: Int32) {
+        var argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -179,11 +177,8 @@ final class ChildProcess: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        let guardArguments = ["/bin/sh", "-c", guardScript]
-        var argv = guardArguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
         var spawned: pid_t = 0
-        let result = posix_spawn(&spawned, "/bin/sh", &actions, &attributes, &argv, environ)
-        guard result == 0 else { throw CommandError("cannot start the guard of the program's group: \(String(cString: strerror(result)))") }
+        let result = posix_spawnp(&spawned, arguments[0], fileActions, &attributes, &argv, environ)
+        return (spawned, result)
     }
 }

@@ -108,8 +108,11 @@ pool_stop() {
 # nginx/ that changes its spelling (so that a pattern no longer matches) fails the start loudly
 # instead of giving a stack that listens on port 443 or talks to /run.
 nginx_adopt() {
-    local adopted
-    adopted=$(sed -e "s|/run/license-server/fcgi.sock|@POOL_SOCKET@|g" \
+    local adopted bind_rate=()
+    # The binding page's rate (a few a minute) follows RATE where RATE is not the shipped one:
+    # the tests bind and unbind many times a minute.
+    [ "$RATE" != 50 ] && bind_rate=(-e "s|rate=30r/m|rate=${RATE}r/s|; s|zone=license_bindings burst=20 |zone=license_bindings burst=$((RATE * 4)) |")
+    adopted=$(sed "${bind_rate[@]}" -e "s|/run/license-server/fcgi.sock|@POOL_SOCKET@|g" \
         -e "s|/etc/license-server/tls/|$run/tls/|g" \
         -e "s|/etc/license-server/console.htpasswd|$run/console.htpasswd|g" \
         -e "s|/etc/nginx/license-server/|$run/nginx/|g" \
@@ -123,7 +126,7 @@ nginx_adopt() {
     local left production='/run/license-server/|/etc/license-server/tls/|/etc/license-server/console.htpasswd|/etc/nginx/license-server/|listen (\[::\]:)?(443|80)[ ;]|/var/log/nginx/|https://\$server_name\$request_uri'
     # The shipped rate and metrics port are also the defaults of RATE and METRICS_PORT, which
     # then stay as they are.
-    [ "$RATE" != 50 ] && production+='|rate=50r/s|burst=200 '
+    [ "$RATE" != 50 ] && production+='|rate=50r/s|burst=200 |rate=30r/m'
     [ "$METRICS_PORT" != 9464 ] && production+='|listen 127\.0\.0\.1:9464;'
     if left=$(grep -nE "$production" <<<"$adopted"); then
         echo "stack.sh: these lines of $* kept a production value; adapt nginx_adopt to the file:" >&2

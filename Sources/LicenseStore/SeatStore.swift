@@ -36,13 +36,13 @@ public final class SeatStore: SeatStoring {
         "health": "SELECT 1",
         "register_license": """
             INSERT INTO licenses (realm, issuer, product, license_id, fingerprint, licensee, license_type, key_fields,
-                                  valid_from, valid_until, maintenance_from, maintenance_until)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                  valid_from, valid_until, maintenance_from, maintenance_until, bind_limit)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             ON CONFLICT (realm, issuer, product, license_id) DO UPDATE SET
                 fingerprint = EXCLUDED.fingerprint, licensee = EXCLUDED.licensee, license_type = EXCLUDED.license_type,
                 key_fields = EXCLUDED.key_fields, valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until,
                 maintenance_from = EXCLUDED.maintenance_from, maintenance_until = EXCLUDED.maintenance_until,
-                last_seen = now()
+                bind_limit = EXCLUDED.bind_limit, last_seen = now()
             """,
         "register_scopes": """
             WITH given AS (
@@ -60,8 +60,11 @@ public final class SeatStore: SeatStoring {
         // The whole of a check's seat work, one round trip (take_seat, sql/functions/seats.sql).
         "take_seat": """
             SELECT outcome, refused_scope, floor(extract(epoch FROM active_until))::bigint AS until, lease_seconds
-            FROM take_seat($1, $2, $3, $4, $5, $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10, $11, $12)
+            FROM take_seat($1, $2, $3, $4, $5, $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10, $11, $12, $13, $14)
             """,
+        "bind_computer": "SELECT outcome, bound FROM bind_computer($1, $2, $3, $4, $5, $6, $7)",
+        "unbind_computer": "SELECT outcome, bound FROM unbind_computer($1, $2, $3, $4, $5, $6, $7)",
+        "computer_bound": "SELECT bound FROM computer_bound($1, $2, $3, $4, $5)",
         "scope_usage": "SELECT scope, rights, users, hosts FROM scope_usage($1, $2, $3, $4, $5::text[], $6)",
         "release_seat": "SELECT release_seat($1, $2, $3, $4, $5, $6)",
     ]
@@ -85,7 +88,7 @@ public final class SeatStore: SeatStoring {
             try connection.transaction { () throws(PostgresError) in
                 try connection.run("register_license", license.parameters + [
                     .text(fingerprint), .text(key.licensee), .text(key.type.rawValue), .text(key.signedMessage),
-                ] + dates.map { .text($0?.description) })
+                ] + dates.map { .text($0?.description) } + [key.bindLimit.map { .integer($0) } ?? .null])
                 try connection.run("register_scopes", license.parameters + Self.scopeArrays(scopes))
             }
         }
@@ -101,6 +104,7 @@ public final class SeatStore: SeatStoring {
         let row = try StoreError.translating { () throws(PostgresError) in
             try connection.run("take_seat", request.license.parameters + [.text(request.fingerprint)] + Self.scopeArrays(request.scopes) + [
                 .bytes(request.user.bytes), .bytes(request.instance.bytes), .bytes(request.computer.bytes),
+                .integer(Int64(request.rights)), .boolean(request.computerMustBeBound),
             ]).single()
         }
         return try StoreError.translating { () throws(PostgresError) in
@@ -113,6 +117,8 @@ public final class SeatStore: SeatStoring {
                 return .revoked
             case "unregistered":
                 return .unregistered
+            case "system-id":
+                return .computerNotBound
             default:
                 guard let reason = CheckReason(rawValue: outcome), [.users, .hosts, .rights].contains(reason) else {
                     throw PostgresError(code: nil, kind: .fault, message: "take_seat answered \(outcome); are the migrations applied?")
@@ -139,6 +145,40 @@ public final class SeatStore: SeatStoring {
     public func release(_ license: LicenseIdentity, user: SeatHash, instance: SeatHash) throws(StoreError) {
         _ = try StoreError.translating { () throws(PostgresError) in
             try connection.run("release_seat", license.parameters + [.bytes(user.bytes), .bytes(instance.bytes)])
+        }
+    }
+
+    public func bind(_ license: LicenseIdentity, fingerprint: String, computer: SeatHash, limit: Int) throws(StoreError) -> BindingOutcome {
+        try binding("bind_computer", license, fingerprint: fingerprint, computer: computer, limit: limit)
+    }
+
+    public func unbind(_ license: LicenseIdentity, fingerprint: String, computer: SeatHash, limit: Int) throws(StoreError) -> BindingOutcome {
+        try binding("unbind_computer", license, fingerprint: fingerprint, computer: computer, limit: limit)
+    }
+
+    public func isBound(_ license: LicenseIdentity, computer: SeatHash) throws(StoreError) -> Bool {
+        try StoreError.translating { () throws(PostgresError) in
+            try connection.run("computer_bound", license.parameters + [.bytes(computer.bytes)]).single().boolean("bound")
+        }
+    }
+
+    /// `bind_computer` or `unbind_computer` (sql/functions/bindings.sql) and its outcome.
+    private func binding(_ statement: String, _ license: LicenseIdentity, fingerprint: String, computer: SeatHash,
+                         limit: Int) throws(StoreError) -> BindingOutcome {
+        try StoreError.translating { () throws(PostgresError) in
+            let row = try connection.run(statement, license.parameters + [
+                .text(fingerprint), .bytes(computer.bytes), .integer(Int64(limit)),
+            ]).single()
+            let outcome = try row.string("outcome")
+            switch outcome {
+            case "bound", "unbound": return .done(bound: Int(try row.integer("bound")))
+            case "revoked": return .revoked
+            case "unregistered": return .unregistered
+            case CheckReason.binding.rawValue: return .refused(.binding, bound: Int(try row.integer("bound")))
+            case CheckReason.unbindLimit.rawValue: return .refused(.unbindLimit, bound: Int(try row.integer("bound")))
+            default:
+                throw PostgresError(code: nil, kind: .fault, message: "\(statement) answered \(outcome); are the migrations applied?")
+            }
         }
     }
 

@@ -19,6 +19,7 @@ public enum ServerSetting: String, CaseIterable, Sendable {
     case socketGroup = "socket-group"
     case logLevel = "log-level"
     case usageInterval = "usage-interval"
+    case unbindLimit = "unbind-limit"
 
     /// `--socket`, `--console-database`, …
     public var option: String { "--" + rawValue }
@@ -52,6 +53,8 @@ public struct ServerConfiguration: Sendable {
     public let socketGroup: gid_t?
     public let logLevel: Logger.Level
     public let usageIntervalSeconds: Int
+    /// How many unbindings a license may have in any 30 days (SPEC §13).
+    public let unbindLimit: Int
 
     /// The longest seat lease the database accepts (its `leases` CHECK).
     public static let longestLeaseSeconds = 3650 * 86_400
@@ -75,6 +78,7 @@ public struct ServerConfiguration: Sendable {
         secretFile = reader.required(.secret, hint: ": a file of at least 32 bytes (e.g. head -c 32 /dev/urandom | base64)")
         workers = reader.number(.workers, default: 2 * processorCount, in: 1...1024)
         usageIntervalSeconds = reader.number(.usageInterval, default: 60, in: 1...3600, unit: " seconds")
+        unbindLimit = reader.number(.unbindLimit, default: 3, in: 0...1000, unit: " unbindings in 30 days")
         answerKeysDirectory = reader.value(.answerKeys)
         (seatLeaseSeconds, instanceLeaseSeconds) = reader.leases()
         logLevel = reader.logLevel()

@@ -18,6 +18,27 @@ public protocol SeatStoring: AnyObject {
     func usage(_ request: SeatRequest) throws(StoreError) -> [String: ScopeUsage]
     /// Ends a user's instance in every scope of the license.
     func release(_ license: LicenseIdentity, user: SeatHash, instance: SeatHash) throws(StoreError)
+    /// `/bind` (SPEC §13): binds the computer to the license unless `limit` computers are bound
+    /// (`binding`) or the license is revoked, under the license's lock.
+    func bind(_ license: LicenseIdentity, fingerprint: String, computer: SeatHash, limit: Int) throws(StoreError) -> BindingOutcome
+    /// `/unbind` (SPEC §13): ends the computer's binding unless `limit` unbindings of the
+    /// license happened in the last 30 days (`unbind-limit`).
+    func unbind(_ license: LicenseIdentity, fingerprint: String, computer: SeatHash, limit: Int) throws(StoreError) -> BindingOutcome
+    /// Whether the computer is bound to the license: rule 7 for a start another rule refuses
+    /// anyway (a start that gets to its seat learns it from `seat`).
+    func isBound(_ license: LicenseIdentity, computer: SeatHash) throws(StoreError) -> Bool
+}
+
+/// What became of a `/bind` or `/unbind`.
+public enum BindingOutcome: Equatable, Sendable {
+    /// Bound, or unbound: `bound` computers are bound to the license now.
+    case done(bound: Int)
+    /// `binding` (as many computers as the key allows are bound) or `unbind-limit`.
+    case refused(CheckReason, bound: Int)
+    /// The license or this key is revoked in this realm (rule 3).
+    case revoked
+    /// The store has no record of the license: register it, then ask again.
+    case unregistered
 }
 
 /// A keyed hash of a user, instance or system ID (SPEC §4: the store never sees a raw one).
@@ -51,15 +72,21 @@ public struct SeatRequest: Sendable {
     public let user: SeatHash
     public let instance: SeatHash
     public let computer: SeatHash
+    /// The rights this start debits (SPEC §2's `rights=` line, else one).
+    public let rights: Int
+    /// Rule 7 for a key its holder binds: the computer must be bound to the license (SPEC §13).
+    public let computerMustBeBound: Bool
 
     public init(license: LicenseIdentity, fingerprint: String, scopes: [SeatScope], user: SeatHash, instance: SeatHash,
-                computer: SeatHash) {
+                computer: SeatHash, rights: Int = 1, computerMustBeBound: Bool = false) {
         self.license = license
         self.fingerprint = fingerprint
         self.scopes = scopes
         self.user = user
         self.instance = instance
         self.computer = computer
+        self.rights = rights
+        self.computerMustBeBound = computerMustBeBound
     }
 }
 
@@ -71,6 +98,8 @@ public enum SeatOutcome: Equatable, Sendable {
     case seated(until: UTCTimestamp, leaseSeconds: Int64)
     /// The license or this key is revoked in this realm (rule 3).
     case revoked
+    /// The request's computer had to be bound to the license and is not (rule 7, `system-id`).
+    case computerNotBound
     /// A scope has no room: the limit's reason and the scope's name.
     case refused(CheckReason, scope: String)
     /// The store has no record of the license to admit against (the database was reset, or the
@@ -78,7 +107,8 @@ public enum SeatOutcome: Equatable, Sendable {
     case unregistered
 }
 
-/// Active seats of one scope, as the JSON answer shows them. Each count stops at
+/// Active seats of one scope, as the JSON answer shows them: `rights` is the sum of the running
+/// instances' debits. Each count stops at
 /// `countLimit + 1`: that figure means "more than `countLimit`", so that an answer costs the
 /// same whatever the number of seats.
 public struct ScopeUsage: Equatable, Sendable {

@@ -17,7 +17,7 @@ struct LicenseServer: ParsableCommand {
         discussion: """
             Every option can also be given in the environment: LICENSE_SOCKET, LICENSE_ALLOW, LICENSE_DATABASE, LICENSE_CONSOLE_DATABASE, LICENSE_ISSUERS, \
             LICENSE_WORKERS, LICENSE_LEASE, LICENSE_INSTANCE_LEASE, LICENSE_SYSTEM_ID, LICENSE_SECRET_FILE, LICENSE_SOCKET_GROUP, \
-            LICENSE_LOG_LEVEL, LICENSE_USAGE_INTERVAL, LICENSE_ANSWER_KEYS. Stops on SIGTERM or SIGINT after the requests in flight; SIGUSR1 writes the usage \
+            LICENSE_LOG_LEVEL, LICENSE_USAGE_INTERVAL, LICENSE_ANSWER_KEYS, LICENSE_UNBIND_LIMIT. Stops on SIGTERM or SIGINT after the requests in flight; SIGUSR1 writes the usage \
             counts now.
             """,
         version: ProductVersion.current)
@@ -91,12 +91,17 @@ struct LicenseServer: ParsableCommand {
     @Option(name: .customLong("usage-interval"), help: ArgumentHelp("Seconds between writes of the usage counts (default 60).", valueName: "SECONDS"))
     var usageInterval: String?
 
+    @Option(name: .customLong("unbind-limit"),
+            help: ArgumentHelp("How many times a license may be unbound from a computer in any 30 days (default 3).", valueName: "M"))
+    var unbindLimit: String?
+
     /// The options given on the command line, for the one configuration.
     private var givenSettings: [ServerSetting: String] {
         let given: [ServerSetting: String?] = [
             .socket: socket, .allow: allow, .database: database, .consoleDatabase: consoleDatabase, .issuers: issuers,
             .workers: workers, .lease: lease, .instanceLease: instanceLease, .answerKeys: answerKeys, .systemID: systemID,
             .secret: secret, .socketGroup: socketGroup, .logLevel: logLevel, .usageInterval: usageInterval,
+            .unbindLimit: unbindLimit,
         ]
         return given.compactMapValues { $0 }
     }
@@ -172,6 +177,7 @@ struct LicenseServer: ParsableCommand {
                 answerKeys: try configuration.answerKeysDirectory.map { directory throws(ServiceSetupError) in
                     try AnswerKeys(directory: directory, realms: realms.names)
                 } ?? AnswerKeys(),
+                unbindLimit: configuration.unbindLimit,
                 today: { LicenseDate(secondsSince1970: Int64(Date().timeIntervalSince1970)) })
         } catch {
             throw ValidationError(error.description)

@@ -19,6 +19,11 @@ public final class InMemorySeatStore: SeatStoring {
         let computer: SeatHash
     }
 
+    private struct Binding: Hashable {
+        let license: LicenseIdentity
+        let computer: SeatHash
+    }
+
     /// Registrations asked for, in order.
     public private(set) var registrations: [(license: LicenseIdentity, fingerprint: String)] = []
     /// License ids and key fingerprints revoked (in every realm).
@@ -31,6 +36,11 @@ public final class InMemorySeatStore: SeatStoring {
 
     private var registered: Set<LicenseIdentity> = []
     private var seats: Set<Seat> = []
+    /// The debit of each seat (SPEC §2's rights= line).
+    private var debits: [Seat: Int] = [:]
+    private var bindings: Set<Binding> = []
+    /// When each license's unbindings happened, for the limit per 30 days.
+    private var unbindings: [LicenseIdentity: [UTCTimestamp]] = [:]
 
     /// The leases it counts with, in seconds, as the database's `leases` row holds them.
     public var seatLeaseSeconds: Int64 = 86_400
@@ -61,20 +71,26 @@ public final class InMemorySeatStore: SeatStoring {
             registered.remove(request.license)
         }
         guard registered.contains(request.license) else { return .unregistered }
+        if request.computerMustBeBound, !bindings.contains(Binding(license: request.license, computer: request.computer)) {
+            return .computerNotBound
+        }
         let leaseSeconds = request.scopes.contains { $0.limits.rights != nil } ? instanceLeaseSeconds : seatLeaseSeconds
         let seated = SeatOutcome.seated(until: UTCTimestamp(secondsSince1970: now().secondsSince1970 + leaseSeconds),
                                         leaseSeconds: leaseSeconds)
         let wanted = request.scopes.map { seat(request, scope: $0.name) }
-        if wanted.allSatisfy(seats.contains) { return seated }
+        if wanted.allSatisfy({ seats.contains($0) && debits[$0] == request.rights }) { return seated }
         for (scope, limits) in request.scopes.map({ ($0.name, $0.limits) }) {
             let active = seats.filter { $0.license == request.license && $0.scope == scope }
             let new = seat(request, scope: scope)
             let withIt = active.union([new])
             if let users = limits.users, Set(withIt.map(\.user)).count > users { return .refused(.users, scope: scope) }
             if let hosts = limits.hosts, Set(withIt.map(\.computer)).count > hosts { return .refused(.hosts, scope: scope) }
-            if let rights = limits.rights, withIt.count > rights { return .refused(.rights, scope: scope) }
+            if let rights = limits.rights, active.subtracting([new]).map({ debits[$0] ?? 1 }).reduce(0, +) + request.rights > rights {
+                return .refused(.rights, scope: scope)
+            }
         }
         seats.formUnion(wanted)
+        for seat in wanted { debits[seat] = request.rights }
         return seated
     }
 
@@ -84,7 +100,7 @@ public final class InMemorySeatStore: SeatStoring {
         for scope in request.scopes.map(\.name) {
             let active = seats.filter { $0.license == request.license && $0.scope == scope }
             let limit = ScopeUsage.countLimit + 1
-            usage[scope] = ScopeUsage(rights: min(active.count, limit), users: min(Set(active.map(\.user)).count, limit),
+            usage[scope] = ScopeUsage(rights: min(active.map { debits[$0] ?? 1 }.reduce(0, +), limit), users: min(Set(active.map(\.user)).count, limit),
                                       hosts: min(Set(active.map(\.computer)).count, limit))
         }
         return usage
@@ -93,6 +109,36 @@ public final class InMemorySeatStore: SeatStoring {
     public func release(_ license: LicenseIdentity, user: SeatHash, instance: SeatHash) throws(StoreError) {
         if let failure { throw failure }
         seats = seats.filter { !($0.license == license && $0.user == user && $0.instance == instance) }
+    }
+
+    public func bind(_ license: LicenseIdentity, fingerprint: String, computer: SeatHash, limit: Int) throws(StoreError) -> BindingOutcome {
+        if try isRevoked(license, fingerprint: fingerprint) { return .revoked }
+        guard registered.contains(license) else { return .unregistered }
+        let binding = Binding(license: license, computer: computer)
+        let bound = bindings.filter { $0.license == license }.count
+        if bindings.contains(binding) { return .done(bound: bound) }
+        guard bound < limit else { return .refused(.binding, bound: bound) }
+        bindings.insert(binding)
+        return .done(bound: bound + 1)
+    }
+
+    public func unbind(_ license: LicenseIdentity, fingerprint: String, computer: SeatHash, limit: Int) throws(StoreError) -> BindingOutcome {
+        if try isRevoked(license, fingerprint: fingerprint) { return .revoked }
+        guard registered.contains(license) else { return .unregistered }
+        let binding = Binding(license: license, computer: computer)
+        if bindings.contains(binding) {
+            let monthAgo = now().secondsSince1970 - 30 * 86_400
+            let recent = unbindings[license, default: []].filter { $0.secondsSince1970 > monthAgo }
+            guard recent.count < limit else { return .refused(.unbindLimit, bound: bindings.filter { $0.license == license }.count) }
+            bindings.remove(binding)
+            unbindings[license, default: []].append(now())
+        }
+        return .done(bound: bindings.filter { $0.license == license }.count)
+    }
+
+    public func isBound(_ license: LicenseIdentity, computer: SeatHash) throws(StoreError) -> Bool {
+        if let failure { throw failure }
+        return bindings.contains(Binding(license: license, computer: computer))
     }
 
     /// How many seats (of every scope) the store holds.

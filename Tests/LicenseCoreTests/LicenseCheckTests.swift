@@ -13,11 +13,12 @@ struct LicenseCheckTests {
     }
 
     /// Rules 1–8, as the check handler applies them: rules 1–2, then 3–8 for a key that passed.
-    static func decision(code: StartupCode, origin: String? = nil, serverSystemID: String?, isRevoked: Bool = false) -> CheckDecision {
+    static func decision(code: StartupCode, origin: String? = nil, serverSystemID: String?, isRevoked: Bool = false,
+                         isBound: Bool = false) -> CheckDecision {
         let authenticated = LicenseCheck.authenticate(keyLine: code.keyLine, issuers: Fixtures.trusted)
         guard case .valid(let key) = authenticated else { return authenticated }
         if let reason = LicenseCheck.evaluate(key, code: code, origin: origin, isRevoked: isRevoked, serverSystemID: serverSystemID,
-                                              today: today) {
+                                              today: today).reason(isBound: isBound) {
             return .invalid(reason, key)
         }
         return .valid(key)
@@ -25,9 +26,9 @@ struct LicenseCheckTests {
 
     static func decide(_ keyLine: String, revision: String = "7.1", domain: String = "app.example.com",
                        system: String? = nil, options: [String] = [], product: String? = nil, origin: String? = nil,
-                       serverSystemID: String? = "Eth_52:54:00:00:00:01", revoked: Bool = false) throws -> CheckReason? {
+                       serverSystemID: String? = "Eth_52:54:00:00:00:01", revoked: Bool = false, bound: Bool = false) throws -> CheckReason? {
         decision(code: try code(keyLine, revision: revision, domain: domain, system: system, options: options, product: product),
-                 origin: origin, serverSystemID: serverSystemID, isRevoked: revoked).reason
+                 origin: origin, serverSystemID: serverSystemID, isRevoked: revoked, isBound: bound).reason
     }
 
     static func key(_ fields: [String], by signer: IssuerSigningKey = Fixtures.issuer) throws -> String {
@@ -134,6 +135,29 @@ struct LicenseCheckTests {
         #expect(try Self.decide(line, options: ["vario"]) == .option)
     }
 
+    @Test("7 with bind=: the key's systemids or a bound computer; a code without system= is system-id")
+    func rule7Binding() throws {
+        let listed = try Self.key(["type=nodelocked", "bind=2", "systemid=Eth_1"])
+        #expect(try Self.decide(listed, system: "Eth_1") == nil)
+        #expect(try Self.decide(listed, system: "Eth_2") == .systemID)
+        #expect(try Self.decide(listed, system: "Eth_2", bound: true) == nil)
+        #expect(try Self.decide(listed) == .systemID)
+        #expect(try Self.decide(listed, bound: true) == .systemID)
+        let unlisted = try Self.key(["bind=1", "option=Vario"])
+        #expect(try Self.decide(unlisted, system: "Eth_3") == .systemID)
+        #expect(try Self.decide(unlisted, system: "Eth_3", bound: true) == nil)
+        // Rule 7 before rule 8: an unbound computer asking for a missing option is system-id.
+        #expect(try Self.decide(unlisted, system: "Eth_3", options: ["X"]) == .systemID)
+        #expect(try Self.decide(unlisted, system: "Eth_3", options: ["X"], bound: true) == .option)
+        let code = try Self.code(unlisted, system: "Eth_3")
+        let verdict = LicenseCheck.evaluate(try LicenseKey(parsing: unlisted), code: code, origin: nil, isRevoked: false,
+                                            serverSystemID: nil, today: Self.today)
+        #expect(verdict == RulesVerdict(nil, needsBinding: true))
+        let plain = LicenseCheck.evaluate(try LicenseKey(parsing: try Self.key(["users=1"])), code: code, origin: nil,
+                                          isRevoked: false, serverSystemID: nil, today: Self.today)
+        #expect(plain == RulesVerdict(nil))
+    }
+
     @Test("the first failing rule gives the reason")
     func order() throws {
         let everythingWrong = try Self.key(["version=1", "duration=01Jan2020-01Jan2021", "host=other.example", "systemid=Eth_1"])
@@ -151,6 +175,7 @@ struct LicenseCheckTests {
         #expect(CheckReason.allCases.map(\.rawValue) == [
             "malformed-key", "unsupported-field", "unknown-issuer", "bad-signature", "revoked", "not-yet-valid",
             "expired", "product", "version", "host", "system-id", "option", "users", "hosts", "rights",
+            "binding", "unbind-limit",
         ])
     }
 }

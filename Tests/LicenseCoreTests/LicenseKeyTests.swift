@@ -44,7 +44,7 @@ struct LicenseKeyTests {
         ("option=Opt.1+b_c-d", "option"), ("duration=01Jan2020-31Dec2020", "duration"),
         ("maintenance=29Feb2024-29Feb2024", "maintenance"), ("host=*.example.com", "host"), ("host=127.0.0.1", "host"),
         ("host=[::1]", "host"), ("host=xn--bcher-kva.example", "host"), ("systemid=HP_2067101737", "systemid"),
-        ("issuer=partner.2026", "issuer"),
+        ("issuer=partner.2026", "issuer"), ("bind=3", "bind"),
     ])
     func everyField(field: String, name: String) throws {
         let key = try LicenseKey(parsing: "P \(field) " + Fixtures.placeholderSignature)
@@ -64,6 +64,14 @@ struct LicenseKeyTests {
         #expect(key.options == [LicenseTerms.Option(name: "O", limits: LicenseTerms.Limits(rights: 2))])
         #expect(key.hosts.map(\.description) == ["a.example.com", "*.b.example.com"])
         #expect(key.issuer == "partner")
+    }
+
+    @Test("bind=N: the holder's computers, on node-locked keys (absent type included)")
+    func bindLimit() throws {
+        #expect(try LicenseKey(parsing: "P bind=3 " + Fixtures.placeholderSignature).bindLimit == 3)
+        #expect(try LicenseKey(parsing: "P type=nodelocked bind=1 systemid=Eth_1 " + Fixtures.placeholderSignature).bindLimit == 1)
+        #expect(try LicenseKey(parsing: "P users=2 " + Fixtures.placeholderSignature).bindLimit == nil)
+        #expect(throws: LicenseKeyError.self) { try LicenseTerms(product: "P", fields: [.init("bind", "2"), .init("type", "floating")]) }
     }
 
     @Test("limits before the first option are the base product's, after it the option's")
@@ -184,6 +192,12 @@ struct LicenseKeyTests {
         ("P licensee=a\u{85}b SIG", "C1 control character"),
         ("P users=5\nSIG", "line break"),
         ("P users=5\rSIG", "carriage return"),
+        ("P bind=0", "bind of zero"),
+        ("P bind=-1", "negative bind"),
+        ("P bind=02", "bind with a leading zero"),
+        ("P bind=2 bind=3", "bind twice"),
+        ("P bind=2 type=floating", "bind on a floating key"),
+        ("P type=floating bind=2", "bind on a floating key, type first"),
     ]
 
     @Test("malformed keys are malformed-key", arguments: malformed)

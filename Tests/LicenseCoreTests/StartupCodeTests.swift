@@ -47,6 +47,22 @@ struct StartupCodeTests {
         }
     }
 
+    @Test("rights= line: the start's debit, 1 to 1000000, one when absent (SPEC §2)")
+    func rightsLine() throws {
+        let code = try StartupCode(keyLine: Self.keyLine, revision: "7", userID: "abcdefgh", domain: "localhost", rights: 5)
+        let decoded = try StartupCode(decoding: code.encoded)
+        #expect(decoded == code && decoded.rights == 5 && decoded.debit == 5)
+        #expect(String(decoding: code.text, as: UTF8.self).hasSuffix("\nrights=5"))
+        #expect(try StartupCode(decoding: Self.encode("\(Self.keyLine)\n7\nabcdefgh\nlocalhost\nrights=1000000")).debit == 1_000_000)
+        let plain = try StartupCode(decoding: Self.encode("\(Self.keyLine)\n7\nabcdefgh\nlocalhost"))
+        #expect(plain.rights == nil && plain.debit == 1)
+        for outOfRange in [0, -3, 1_000_001] {
+            #expect(throws: StartupCodeError.self) {
+                try StartupCode(keyLine: Self.keyLine, revision: "7", userID: "abcdefgh", domain: "localhost", rights: outOfRange)
+            }
+        }
+    }
+
     @Test("the four lines alone; instance and computer default to the user ID")
     func minimal() throws {
         let code = try StartupCode(decoding: Self.encode("\(Self.keyLine)\n7\nabcdefgh\nlocalhost"))
@@ -122,6 +138,13 @@ struct StartupCodeTests {
         ("\(keyLine)\n7\nabcdefgh\nlocalhost\nnonce=\(String(repeating: "n", count: 129))", "nonce must be"),
         ("\(keyLine)\n7\nabcdefgh\nlocalhost\nnonce=0123456789abcdef!", "nonce must be"),
         ("\(keyLine)\n7\nabcdefgh\nlocal\0host", "DOMAIN holds a byte outside printable ASCII"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nrights=0", "rights must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nrights=1000001", "rights must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nrights=01", "rights must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nrights=-1", "rights must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nrights=", "rights must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nrights=99999999999999999999", "rights must be"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nrights=2\nrights=2", "rights= line appears twice"),
     ]
 
     @Test("each line out of its form is a precise error", arguments: badCodes)

@@ -21,6 +21,7 @@ struct ServerConfigurationTests {
         #expect(read.listen?.address == .unixSocket(path: "/run/license-server/fcgi.sock"))
         #expect(read.workers == 4 && read.seatLeaseSeconds == 86_400 && read.instanceLeaseSeconds == 900)
         #expect(read.logLevel == .info && read.usageIntervalSeconds == 60 && read.systemID == "Eth_52:54:00:00:00:01")
+        #expect(read.unbindLimit == 3)
         #expect(read.consoleDatabase == nil && read.answerKeysDirectory == nil && read.socketGroup == nil)
     }
 
@@ -31,6 +32,7 @@ struct ServerConfigurationTests {
             "LICENSE_SECRET_FILE": "/secret", "LICENSE_WORKERS": "7", "LICENSE_LEASE": "2h", "LICENSE_INSTANCE_LEASE": "90s",
             "LICENSE_LOG_LEVEL": "debug", "LICENSE_USAGE_INTERVAL": "5", "LICENSE_SYSTEM_ID": "Eth_00:00:00:00:00:02",
             "LICENSE_CONSOLE_DATABASE": "dbname=console", "LICENSE_ANSWER_KEYS": "/answer-keys", "LICENSE_SOCKET_GROUP": "root",
+            "LICENSE_UNBIND_LIMIT": "0",
         ]
         let read = try configuration([:], environment: environment)
         #expect(read.listen?.address == .tcp(host: "127.0.0.1", port: 9000))
@@ -38,6 +40,7 @@ struct ServerConfigurationTests {
         #expect(read.workers == 7 && read.seatLeaseSeconds == 7200 && read.instanceLeaseSeconds == 90)
         #expect(read.logLevel == .debug && read.usageIntervalSeconds == 5 && read.systemID == "Eth_00:00:00:00:00:02")
         #expect(read.consoleDatabase == "dbname=console" && read.answerKeysDirectory == "/answer-keys" && read.socketGroup == 0)
+        #expect(read.unbindLimit == 0)
         let overridden = try configuration([.database: "dbname=from-option", .workers: "3"], environment: environment)
         #expect(overridden.database == "dbname=from-option" && overridden.workers == 3)
         #expect(Set(ServerSetting.allCases.map(\.environmentVariable)).count == ServerSetting.allCases.count)
@@ -59,6 +62,8 @@ struct ServerConfigurationTests {
         ([.instanceLease: "soon"], "--instance-lease must be a number and a unit"),
         ([.logLevel: "loud"], "--log-level must be error, warning, info or debug"),
         ([.usageInterval: "0"], "--usage-interval must be 1 to 3600 seconds"),
+        ([.unbindLimit: "-1"], "--unbind-limit must be 0 to 1000 unbindings in 30 days"),
+        ([.unbindLimit: "three"], "--unbind-limit must be 0 to 1000"),
         ([.socketGroup: "no-such-group-here"], "--socket-group: no group no-such-group-here"),
         ([.socket: ":9000"], "listens on every interface: give --allow"),
         ([.socket: "/run/x.sock", .allow: "10.0.0.1"], "--allow is for a TCP --socket"),

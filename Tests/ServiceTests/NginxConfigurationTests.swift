@@ -65,6 +65,8 @@ struct NginxConfigurationTests {
         #expect(common.contains("client_max_body_size 16k;"))
         #expect(common.contains("limit_req zone=license_checks"))
         #expect(common.contains("limit_req zone=license_health"))
+        #expect(common.contains("location = /bind {") && common.contains("location = /unbind {"))
+        #expect(common.components(separatedBy: "limit_req zone=license_bindings").count == 3)
         #expect(common.contains("access_log /var/log/nginx/license-access.log license_no_codes;"))
         #expect(common.contains("error_log /var/log/nginx/license-error.log emerg;"))
         let ciphers = try #require(common.split(separator: "\n").first { $0.hasPrefix("ssl_ciphers ") })

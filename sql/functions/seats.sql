@@ -22,8 +22,16 @@ GRANT EXECUTE ON FUNCTION license_revoked(text, text, text) TO license_pool;
 -- as parallel arrays (name and limits; NULL: no limit), so that a limit of another kind is
 -- another array, not another function.
 --
--- outcome:        refreshed, admitted, revoked, unregistered (no licenses row to lock: register
---                 the license, then call again), or the refusal: users, hosts, rights
+-- seat_rights:    what this start debits (the code's rights= line, SPEC §2); rights in use are
+--                 the sum of the active instances' debits. A seat asking for another debit than
+--                 it holds goes through admission with it; refused, it keeps the old one.
+-- must_be_bound:  rule 7 for a key its holder binds (bind=, SPEC §13), when the code's computer
+--                 is not among the key's systemid fields: it passes only if the computer is bound
+--                 to the license (bindings.sql); checked here, so that it costs no round trip
+--
+-- outcome:        refreshed, admitted, revoked, system-id (must_be_bound, and it is not),
+--                 unregistered (no licenses row to lock: register the license, then call again),
+--                 or the refusal: users, hosts, rights
 -- refused_scope:  for a refusal, the first scope without room
 -- active_until:   for refreshed and admitted, when the seat stops counting unless checked again:
 --                 the instance lease where a scope counts rights, else the seat lease, as this
@@ -33,7 +41,7 @@ GRANT EXECUTE ON FUNCTION license_revoked(text, text, text) TO license_pool;
 CREATE FUNCTION take_seat(
     seat_realm text, seat_issuer text, seat_product text, seat_license text, key_fingerprint text,
     scopes text[], users_limits bigint[], hosts_limits bigint[], rights_limits bigint[],
-    seat_user bytea, seat_instance bytea, seat_computer bytea,
+    seat_user bytea, seat_instance bytea, seat_computer bytea, seat_rights bigint, must_be_bound boolean,
     OUT outcome text, OUT refused_scope text, OUT active_until timestamptz, OUT lease_seconds bigint
 ) LANGUAGE plpgsql
 AS $$
@@ -60,6 +68,12 @@ BEGIN
         outcome := 'revoked';
         RETURN;
     END IF;
+    IF must_be_bound AND NOT EXISTS (SELECT FROM bindings b
+                                     WHERE b.realm = seat_realm AND b.license_id = seat_license AND b.issuer = seat_issuer
+                                       AND b.product = seat_product AND b.computer_hash = seat_computer) THEN
+        outcome := 'system-id';
+        RETURN;
+    END IF;
     holds_after := CASE WHEN counts_rights THEN instance_after ELSE active_after END;
     active_until := now() + (now() - holds_after);
     lease_seconds := extract(epoch FROM now() - holds_after)::bigint;
@@ -72,13 +86,15 @@ BEGIN
     --
     -- In a scope without a rights limit the instance counts as its user's (SPEC §4): the seat's
     -- instance is the user, so that a client sending a new instance ID with every start grows no
-    -- row; the license's rows stay bounded by its users and computers.
+    -- row; the license's rows stay bounded by its users and computers. Where rights are limited, a
+    -- seat is refreshed only with the debit it was admitted with.
     FOR scope_number IN 1 .. cardinality(scopes) LOOP
-        UPDATE seats SET last_seen = now()
+        UPDATE seats SET last_seen = now(), rights = seat_rights
         WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
           AND scope = scopes[scope_number] AND user_hash = seat_user
           AND instance_hash = CASE WHEN rights_limits[scope_number] IS NULL THEN seat_user ELSE seat_instance END
-          AND computer_hash = seat_computer AND last_seen > holds_after;
+          AND computer_hash = seat_computer AND last_seen > holds_after
+          AND (rights_limits[scope_number] IS NULL OR rights = seat_rights);
         refreshed := FOUND;
         EXIT WHEN NOT refreshed;
     END LOOP;
@@ -155,17 +171,16 @@ BEGIN
                           WHERE n.realm = o.realm AND n.issuer = o.issuer AND n.product = o.product
                             AND n.license_id = o.license_id AND n.scope = o.scope AND n.user_hash = o.user_hash
                             AND n.computer_hash = o.computer_hash AND n.last_seen > o.last_seen);
-            SELECT count(*) INTO active FROM (
-                SELECT FROM seats
-                WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
-                  AND scope = scope_name AND last_seen > instance_after
-                LIMIT nullif(rights_limit, 9223372036854775807) + 1) AS rights;
-            present := EXISTS (SELECT FROM seats
-                               WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product
-                                 AND license_id = seat_license AND scope = scope_name
-                                 AND user_hash = seat_user AND instance_hash = seat_instance
-                                 AND computer_hash = seat_computer AND last_seen > instance_after);
-            IF active + (NOT present)::int > rights_limit THEN
+            -- The other running instances' debits, then this one's (its old debit, if it holds
+            -- one, is replaced). Every debit is at least one, so limit + 1 rows are enough to
+            -- know the sum is past the limit.
+            SELECT coalesce(sum(debits.rights), 0) INTO active FROM (
+                SELECT s.rights FROM seats s
+                WHERE s.realm = seat_realm AND s.issuer = seat_issuer AND s.product = seat_product AND s.license_id = seat_license
+                  AND s.scope = scope_name AND s.last_seen > instance_after
+                  AND NOT (s.user_hash = seat_user AND s.instance_hash = seat_instance AND s.computer_hash = seat_computer)
+                LIMIT nullif(rights_limit, 9223372036854775807) + 1) AS debits;
+            IF active + seat_rights > rights_limit THEN
                 outcome := 'rights';
             END IF;
         END IF;
@@ -176,29 +191,31 @@ BEGIN
             RETURN;
         END IF;
     END LOOP;
-    INSERT INTO seats (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash, first_seen, last_seen)
+    INSERT INTO seats (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash, first_seen, last_seen,
+                       rights)
     SELECT seat_realm, seat_issuer, seat_product, seat_license, s.scope, seat_user,
-           CASE WHEN s.rights_limit IS NULL THEN seat_user ELSE seat_instance END, seat_computer, now(), now()
+           CASE WHEN s.rights_limit IS NULL THEN seat_user ELSE seat_instance END, seat_computer, now(), now(), seat_rights
     FROM unnest(scopes, rights_limits) AS s(scope, rights_limit)
     ON CONFLICT (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash) DO UPDATE SET
         first_seen = CASE WHEN seats.last_seen > active_after THEN seats.first_seen ELSE now() END,
-        last_seen = now();
+        last_seen = now(), rights = EXCLUDED.rights;
     outcome := 'admitted';
 END
 $$;
 COMMENT ON FUNCTION take_seat IS
-    'A check''s seat: revoked, or refreshed when active in every scope, else admitted under the license''s row lock when each scope has room (limits NULL: none), else the reason (users, hosts, rights) and the scope; unregistered when the license has no row. With the moment the seat stops counting (active_until) and its lease.';
+    'A check''s seat: revoked, system-id (must_be_bound and the computer is not bound), or refreshed when active in every scope, else admitted under the license''s row lock when each scope has room (limits NULL: none), else the reason (users, hosts, rights) and the scope; unregistered when the license has no row. With the moment the seat stops counting (active_until) and its lease.';
 REVOKE ALL ON FUNCTION take_seat FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION take_seat TO license_pool;
 
--- Active seats per scope, for the JSON answer (SPEC §3 in_use); each count stops at count_limit + 1
--- so that an answer costs the same whatever the number of seats.
+-- Active seats per scope, for the JSON answer (SPEC §3 in_use): rights are the sum of the running
+-- instances' debits. Each count reads at most count_limit + 1 rows, so that an answer costs the
+-- same whatever the number of seats.
 CREATE FUNCTION scope_usage(seat_realm text, seat_issuer text, seat_product text, seat_license text, scopes text[],
                             count_limit bigint)
 RETURNS TABLE (scope text, rights bigint, users bigint, hosts bigint) LANGUAGE sql STABLE
 AS $$
     SELECT s.scope,
-           (SELECT count(*) FROM (SELECT FROM seats t
+           (SELECT coalesce(sum(c.rights), 0)::bigint FROM (SELECT t.rights FROM seats t
                                   WHERE t.realm = seat_realm AND t.issuer = seat_issuer AND t.product = seat_product
                                     AND t.license_id = seat_license AND t.scope = s.scope AND t.last_seen > a.instance_after
                                   LIMIT count_limit + 1) AS c),
@@ -213,7 +230,7 @@ AS $$
     FROM unnest(scopes) AS s(scope),
          (SELECT seat_after AS after, instance_after FROM active_since(now())) AS a;
 $$;
-COMMENT ON FUNCTION scope_usage(text, text, text, text, text[], bigint) IS 'Active rights (instances), users and computers per scope of a license, each count at most count_limit + 1.';
+COMMENT ON FUNCTION scope_usage(text, text, text, text, text[], bigint) IS 'Active rights (the running instances'' debits), users and computers per scope of a license, each count at most count_limit + 1.';
 REVOKE ALL ON FUNCTION scope_usage(text, text, text, text, text[], bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION scope_usage(text, text, text, text, text[], bigint) TO license_pool;
 

@@ -12,7 +12,7 @@ COMMENT ON COLUMN report_usage_by_day.users IS 'Distinct users that checked that
 COMMENT ON COLUMN report_usage_by_day.hosts IS 'Distinct computers that checked that day.';
 COMMENT ON COLUMN report_usage_by_day.peak_users IS 'Most users with an active seat at once (sampled each minute).';
 COMMENT ON COLUMN report_usage_by_day.peak_hosts IS 'Most computers with an active seat at once (sampled each minute).';
-COMMENT ON COLUMN report_usage_by_day.peak_rights IS 'Most active seats at once: peak concurrent rights (sampled each minute).';
+COMMENT ON COLUMN report_usage_by_day.peak_rights IS 'Peak rights in use at once: the running instances'' debits (sampled each minute).';
 COMMENT ON COLUMN report_usage_by_day.checks IS 'Checks asking for this scope.';
 COMMENT ON COLUMN report_usage_by_day.denials IS 'Checks refused (see report_denials_by_day for reasons).';
 GRANT SELECT ON report_usage_by_day TO license_reporter;

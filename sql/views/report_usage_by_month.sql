@@ -12,7 +12,7 @@ COMMENT ON COLUMN report_usage_by_month.users IS 'Distinct users that checked in
 COMMENT ON COLUMN report_usage_by_month.hosts IS 'Distinct computers that checked in the month.';
 COMMENT ON COLUMN report_usage_by_month.peak_users IS 'Most users with an active seat at once in the month.';
 COMMENT ON COLUMN report_usage_by_month.peak_hosts IS 'Most computers with an active seat at once in the month.';
-COMMENT ON COLUMN report_usage_by_month.peak_rights IS 'Most active seats at once in the month.';
+COMMENT ON COLUMN report_usage_by_month.peak_rights IS 'Peak rights in use at once in the month (the running instances'' debits).';
 COMMENT ON COLUMN report_usage_by_month.checks IS 'Checks in the month.';
 COMMENT ON COLUMN report_usage_by_month.denials IS 'Refused checks in the month.';
 GRANT SELECT ON report_usage_by_month TO license_reporter;

@@ -13,7 +13,7 @@ FROM licenses l
 JOIN license_scopes s USING (realm, issuer, product, license_id)
 LEFT JOIN LATERAL (
     SELECT count(DISTINCT user_hash) AS users, count(DISTINCT computer_hash) AS hosts,
-           count(*) FILTER (WHERE t.last_seen > (SELECT instance_active_since(now()))) AS rights
+           coalesce(sum(t.rights) FILTER (WHERE t.last_seen > (SELECT instance_active_since(now()))), 0) AS rights
     FROM seats t
     WHERE t.realm = s.realm AND t.issuer = s.issuer AND t.product = s.product AND t.license_id = s.license_id
       AND t.scope = s.scope AND t.last_seen > (SELECT seat_active_since(now()))
@@ -26,6 +26,6 @@ COMMENT ON COLUMN report_usage_now.users_active IS 'Distinct users holding an ac
 COMMENT ON COLUMN report_usage_now.hosts_limit IS 'hosts= of the key; NULL: no limit.';
 COMMENT ON COLUMN report_usage_now.hosts_active IS 'Distinct computers holding an active seat.';
 COMMENT ON COLUMN report_usage_now.rights_limit IS 'rights= of the key; NULL: no limit.';
-COMMENT ON COLUMN report_usage_now.rights_active IS 'Running instances: seats checked within the instance lease (an instance on two computers counts twice).';
+COMMENT ON COLUMN report_usage_now.rights_active IS 'Rights in use: the debits of the running instances (seats checked within the instance lease; an instance on two computers counts twice).';
 COMMENT ON COLUMN report_usage_now.percent_used IS 'The highest of active / limit over the limits the key sets, in percent; NULL without limits.';
 GRANT SELECT ON report_usage_now TO license_reporter;

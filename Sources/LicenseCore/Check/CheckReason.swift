@@ -15,6 +15,10 @@ public enum CheckReason: String, Sendable, CaseIterable, Equatable, Hashable {
     case users
     case hosts
     case rights
+    /// `/bind`: the key has no `bind=`, or as many computers as it allows are bound (SPEC §13).
+    case binding
+    /// `/unbind`: the license's unbindings of the last 30 days are used up (SPEC §13).
+    case unbindLimit = "unbind-limit"
 
     /// Whether a check refused for this reason passed rules 3–6 (the license stands, and this
     /// program, revision and domain may use it) and failed only at the computer, options or

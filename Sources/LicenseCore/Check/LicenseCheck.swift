@@ -46,21 +46,62 @@ public enum LicenseCheck {
     ///   - serverSystemID: this server's own system ID, which floating keys may be bound to.
     ///   - today: the current day in UTC.
     public static func evaluate(_ key: LicenseKey, code: StartupCode, origin: String?, isRevoked: Bool,
-                                serverSystemID: String?, today: LicenseDate) -> CheckReason? {
-        if isRevoked { return .revoked }
-        if let duration = key.duration {
-            if today < duration.first { return .notYetValid }
-            if today > duration.last { return .expired }
+                                serverSystemID: String?, today: LicenseDate) -> RulesVerdict {
+        if isRevoked { return RulesVerdict(.revoked) }
+        if let reason = datesProductAndPlace(key, code: code, origin: origin, today: today) { return RulesVerdict(reason) }
+        var needsBinding = false
+        if key.bindLimit != nil {
+            // SPEC §4 rule 7 for a key its holder binds: the code must name its computer, and the
+            // computer must be one the key names or one bound to the license, which only the store knows.
+            guard let system = code.system else { return RulesVerdict(.systemID) }
+            needsBinding = !key.systemIDs.contains(system)
+        } else if !key.systemIDs.isEmpty {
+            let boundID = key.type == .floating ? serverSystemID : code.system
+            guard let boundID, key.systemIDs.contains(boundID) else { return RulesVerdict(.systemID) }
         }
+        if code.options.contains(where: { key.terms.option(named: $0) == nil }) {
+            return RulesVerdict(.option, needsBinding: needsBinding)
+        }
+        return RulesVerdict(nil, needsBinding: needsBinding)
+    }
+
+    /// Rules 4–6: the day, the program (product and version) and where it runs (domain, origin).
+    /// What `/bind` asks of a key besides its signature and revocation (SPEC §13).
+    public static func datesProductAndPlace(_ key: LicenseKey, code: StartupCode, origin: String?,
+                                            today: LicenseDate) -> CheckReason? {
+        if let reason = dates(key, today: today) { return reason }
         if let program = code.product, program != key.product { return .product }
         if let rule = key.version, !rule.allows(code.revision) { return .version }
         if !key.hosts.isEmpty, !key.hosts.contains(where: { $0.covers(code.domain) }) { return .host }
         if let origin, HostName(origin: origin) != code.domain { return .host }
-        if !key.systemIDs.isEmpty {
-            let boundID = key.type == .floating ? serverSystemID : code.system
-            guard let boundID, key.systemIDs.contains(boundID) else { return .systemID }
-        }
-        if code.options.contains(where: { key.terms.option(named: $0) == nil }) { return .option }
         return nil
+    }
+
+    /// Rule 4: today (UTC) is inside the key's `duration`.
+    public static func dates(_ key: LicenseKey, today: LicenseDate) -> CheckReason? {
+        guard let duration = key.duration else { return nil }
+        if today < duration.first { return .notYetValid }
+        if today > duration.last { return .expired }
+        return nil
+    }
+}
+
+/// What rules 3–8 say of a start (SPEC §4). For a key its holder binds (`bind=`), rule 7 may
+/// depend on a binding in the store: then `needsBinding`, and `reason` is what the rules say
+/// if the computer is bound (if it is not, the reason is `system-id`).
+public struct RulesVerdict: Equatable, Sendable {
+    /// The first rule that fails, the binding aside; nil: the start goes on to its seat.
+    public let reason: CheckReason?
+    /// Whether rule 7 passes only if the code's computer is bound to the license.
+    public let needsBinding: Bool
+
+    public init(_ reason: CheckReason?, needsBinding: Bool = false) {
+        self.reason = reason
+        self.needsBinding = needsBinding
+    }
+
+    /// The reason when the binding is known: `system-id` for a computer that is not bound.
+    public func reason(isBound: Bool) -> CheckReason? {
+        needsBinding && !isBound ? .systemID : reason
     }
 }

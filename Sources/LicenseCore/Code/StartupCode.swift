@@ -1,6 +1,6 @@
 /// What a client sends each time it starts (SPEC §2): its key line, revision, user ID and
-/// domain, and optionally its system ID, instance ID, the options it needs, the product it is
-/// and a nonce.
+/// domain, and optionally its system ID, instance ID, the options it needs, the product it is,
+/// a nonce and the rights it debits.
 ///
 /// Every line but the key line is checked here; what is wrong inside the key line is the
 /// check's business (`malformed-key`, `unsupported-field`), not a 400.
@@ -25,6 +25,8 @@ public struct StartupCode: Equatable, Sendable {
     public let product: String?
     /// A value new for every start, asking for an answer bound to this code (SPEC §7).
     public let nonce: String?
+    /// The `rights=` line: how many rights this start debits (SPEC §2); nil when the code has none.
+    public let rights: Int?
     /// The decoded text as the client built it, which a signed answer is bound to (SPEC §7).
     public let text: [UInt8]
 
@@ -32,11 +34,15 @@ public struct StartupCode: Equatable, Sendable {
     public var effectiveInstance: String { instance ?? userID }
     /// The computer a seat is counted for: the system ID, else the user ID (SPEC §4 rule 9).
     public var effectiveComputer: String { system ?? userID }
+    /// The rights this start debits: its `rights=` line, else one (SPEC §2).
+    public var debit: Int { rights ?? 1 }
+    /// The most rights one start may debit (SPEC §2).
+    public static let debitRange = 1...1_000_000
 
     /// A code from its parts, each checked as decoding would check it.
     public init(keyLine: String, revision: String, userID: String, domain: String,
                 system: String? = nil, instance: String? = nil, options: [String] = [], product: String? = nil,
-                nonce: String? = nil) throws(StartupCodeError) {
+                nonce: String? = nil, rights: Int? = nil) throws(StartupCodeError) {
         guard !keyLine.utf8.contains(where: { $0 == ASCII.lineFeed || $0 == ASCII.carriageReturn }) else {
             throw StartupCodeError("the key line must not contain a line break")
         }
@@ -49,9 +55,11 @@ public struct StartupCode: Equatable, Sendable {
         self.options = try Self.optionList(options)
         self.product = try product.map { p throws(StartupCodeError) in try Self.productName(p) }
         self.nonce = try nonce.map { n throws(StartupCodeError) in try Self.nonce(n) }
+        if let rights, !Self.debitRange.contains(rights) { throw Self.rightsError }
+        self.rights = rights
         let text = Self.text(keyLine: self.keyLine, lines: Self.lines(revision: self.revision, userID: self.userID, domain: self.domain,
                                                                      system: self.system, instance: self.instance, options: self.options,
-                                                                     product: self.product, nonce: self.nonce))
+                                                                     product: self.product, nonce: self.nonce, rights: rights))
         guard text.count <= Self.maximumDecodedLength else {
             throw StartupCodeError("the code is longer than \(Self.maximumDecodedLength) bytes")
         }
@@ -96,10 +104,11 @@ public struct StartupCode: Equatable, Sendable {
         var options: [String]?
         var product: String?
         var nonce: String?
+        var rights: Int?
         for line in lines.dropFirst(names.count) {
             let text = try ascii(line, "an extra line")
             guard let equals = text.firstIndex(of: "=") else {
-                throw StartupCodeError("an extra line must be system=, instance=, options=, product= or nonce=")
+                throw StartupCodeError("an extra line must be system=, instance=, options=, product=, nonce= or rights=")
             }
             let name = text[..<equals]
             let value = String(text[text.index(after: equals)...])
@@ -119,8 +128,11 @@ public struct StartupCode: Equatable, Sendable {
             case "nonce":
                 guard nonce == nil else { throw StartupCodeError("the nonce= line appears twice") }
                 nonce = try Self.nonce(value)
+            case "rights":
+                guard rights == nil else { throw StartupCodeError("the rights= line appears twice") }
+                rights = try Self.debit(value)
             default:
-                throw StartupCodeError("unknown extra line; expected system=, instance=, options=, product= or nonce=")
+                throw StartupCodeError("unknown extra line; expected system=, instance=, options=, product=, nonce= or rights=")
             }
         }
         self.system = system
@@ -128,6 +140,7 @@ public struct StartupCode: Equatable, Sendable {
         self.options = options ?? []
         self.product = product
         self.nonce = nonce
+        self.rights = rights
         self.text = text
     }
 
@@ -143,13 +156,14 @@ public struct StartupCode: Equatable, Sendable {
 
     /// The lines after the key line, as a client builds them.
     private static func lines(revision: DottedNumber, userID: String, domain: HostName, system: String?, instance: String?,
-                              options: [String], product: String?, nonce: String?) -> [String] {
+                              options: [String], product: String?, nonce: String?, rights: Int?) -> [String] {
         var lines = [revision.text, userID, domain.text]
         if let system { lines.append("system=" + system) }
         if let instance { lines.append("instance=" + instance) }
         if !options.isEmpty { lines.append("options=" + options.joined(separator: ",")) }
         if let product { lines.append("product=" + product) }
         if let nonce { lines.append("nonce=" + nonce) }
+        if let rights { lines.append("rights=" + String(rights)) }
         return lines
     }
 
@@ -208,6 +222,14 @@ public struct StartupCode: Equatable, Sendable {
             throw StartupCodeError("product must be a product name ([A-Za-z0-9][A-Za-z0-9._+-]*)")
         }
         return text
+    }
+
+    private static let rightsError = StartupCodeError("rights must be a whole number from 1 to 1000000, without leading zeros")
+
+    private static func debit(_ text: String) throws(StartupCodeError) -> Int {
+        guard let first = text.utf8.first, first != UInt8(ascii: "0"), text.utf8.count <= 7, text.utf8.allSatisfy(ASCII.isDigit),
+              let value = Int(text), debitRange.contains(value) else { throw rightsError }
+        return value
     }
 
     /// The lengths a nonce may have (SPEC §2).

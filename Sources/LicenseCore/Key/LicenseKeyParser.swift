@@ -30,7 +30,7 @@ struct LicenseKeyParser {
                 guard position == bytes.count else {
                     throw .malformed("signature must be the last field", column: position + 1)
                 }
-                return LicenseKey(terms: builder.build(), signature: signature)
+                return LicenseKey(terms: try builder.build(), signature: signature)
             }
             try builder.add(field, column: column)
         }

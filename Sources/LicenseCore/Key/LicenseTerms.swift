@@ -78,6 +78,9 @@ public struct LicenseTerms: Equatable, Sendable {
     public let hosts: [HostPattern]
     public let systemIDs: [String]
     public let issuer: String
+    /// `bind=N`: how many computers the holder may bind the license to (SPEC §13); nil: none.
+    /// Only on node-locked keys.
+    public let bindLimit: Int?
 
     /// The canonical signed message: the product and each field as `name=value`, in key
     /// order, joined by single spaces.
@@ -98,12 +101,12 @@ public struct LicenseTerms: Equatable, Sendable {
         for field in fields {
             try builder.add(field, column: nil)
         }
-        self = builder.build()
+        self = try builder.build()
     }
 
     init(product: String, fields: [Field], id: String?, licensee: String?, version: VersionRule?, type: LicenseType,
          baseLimits: Limits, options: [Option], duration: DateRange?, maintenance: DateRange?, hosts: [HostPattern],
-         systemIDs: [String], issuer: String) {
+         systemIDs: [String], issuer: String, bindLimit: Int?) {
         self.product = product
         self.fields = fields
         self.id = id
@@ -117,6 +120,7 @@ public struct LicenseTerms: Equatable, Sendable {
         self.hosts = hosts
         self.systemIDs = systemIDs
         self.issuer = issuer
+        self.bindLimit = bindLimit
     }
 }
 

@@ -4,7 +4,7 @@ struct LicenseTermsBuilder {
     /// The field names SPEC §1 defines, `signature` aside; any other is `unsupported-field`.
     static let knownNames: Set<String> = [
         "id", "licensee", "version", "type", "rights", "users", "hosts", "option",
-        "duration", "maintenance", "host", "systemid", "issuer",
+        "duration", "maintenance", "host", "systemid", "issuer", "bind",
     ]
 
     private var product = ""
@@ -22,6 +22,7 @@ struct LicenseTermsBuilder {
     private var hosts: [HostPattern] = []
     private var systemIDs: [String] = []
     private var issuer: String?
+    private var bindLimit: Int?
 
     mutating func setProduct(_ name: String, column: Int?) throws(LicenseKeyError) {
         guard ASCII.isProductName(name.utf8) else {
@@ -105,6 +106,10 @@ struct LicenseTermsBuilder {
             try once(issuer)
             guard Self.isIssuerName(value) else { throw malformed("must be 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.'") }
             issuer = value
+        case "bind":
+            try once(bindLimit)
+            guard let limit = Self.limit(value) else { throw malformed("must be a whole number from 1, without leading zeros") }
+            bindLimit = limit
         default:
             // Unreachable from input: unknown names were refused above; this catches a field
             // added to the known list without its rule, which every key test would hit.
@@ -141,11 +146,16 @@ struct LicenseTermsBuilder {
         }
     }
 
-    mutating func build() -> LicenseTerms {
+    /// The terms, once every field is in: a rule between fields (`bind=` on a floating key,
+    /// whichever comes first) is checked here.
+    mutating func build() throws(LicenseKeyError) -> LicenseTerms {
         closeCurrentOption()
+        if bindLimit != nil, type == .floating {
+            throw .malformed("bind: a floating key cannot be bound by its holder (bind= is for node-locked keys)", column: nil)
+        }
         return LicenseTerms(
             product: product, fields: fields, id: id, licensee: licensee, version: version,
             type: type ?? .nodelocked, baseLimits: baseLimits, options: options, duration: duration,
-            maintenance: maintenance, hosts: hosts, systemIDs: systemIDs, issuer: issuer ?? LicenseTerms.defaultIssuer)
+            maintenance: maintenance, hosts: hosts, systemIDs: systemIDs, issuer: issuer ?? LicenseTerms.defaultIssuer, bindLimit: bindLimit)
     }
 }

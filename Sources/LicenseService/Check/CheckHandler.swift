@@ -14,184 +14,79 @@ public final class CheckHandler {
     public static let unavailableResponse = ServiceResponse.text(
         503, "database unavailable; skip the check and try again later", headers: [("Retry-After", "5")])
 
-    private let settings: CheckSettings
-    private let shared: SharedCheckState
-    private let store: any SeatStoring
+    private let requests: LicenseRequests
+    private var settings: CheckSettings { requests.settings }
+    private var shared: SharedCheckState { requests.shared }
+    private var store: any SeatStoring { requests.store }
 
     public init(settings: CheckSettings, shared: SharedCheckState, store: any SeatStoring) {
-        self.settings = settings
-        self.shared = shared
-        self.store = store
+        requests = LicenseRequests(settings: settings, shared: shared, store: store)
     }
 
-    /// A start whose code decoded and whose key passed rules 1–2.
-    private struct Start {
-        let code: StartupCode
-        let key: LicenseKey
-        let license: LicenseIdentity
-        let fingerprint: String
-        let wantsJSON: Bool
-    }
-
-    /// An answer and what it came to, for the metrics; the code it answers, for its signature.
-    private struct Answer {
-        let response: ServiceResponse
-        let result: PoolMetrics.Result
-        var reason: CheckReason? = nil
-        var code: StartupCode? = nil
-        /// For a `valid` answer: when the seat stops counting unless checked again (`until`).
-        var activeUntil: UTCTimestamp? = nil
-    }
-
-    /// The start of a request, or the answer that ends it before the store (a 400, rules 1–2).
-    private enum Opening {
-        case start(Start)
-        case answered(Answer)
-    }
+    private typealias Start = LicenseRequests.Start
+    private typealias Answer = LicenseRequests.Answer
 
     /// `/check`: rules 1–10.
     public func check(_ request: ServiceRequest) -> ServiceResponse {
-        counted(answerCheck(request), request, route: .check)
+        requests.counted(answerCheck(request), request, route: .check)
     }
 
     /// `/release`: rules 1–3, then the user's instance leaves every scope of the license.
     public func release(_ request: ServiceRequest) -> ServiceResponse {
-        counted(answerRelease(request), request, route: .release)
-    }
-
-    private func counted(_ answer: Answer, _ request: ServiceRequest, route: PoolMetrics.Route) -> ServiceResponse {
-        shared.metrics.count(realm: request.realm, route: route, result: answer.result, reason: answer.reason?.rawValue ?? "")
-        return signed(answer, realm: request.realm)
-    }
-
-    /// SPEC §7: in a realm with an answer key, every `200` carries `License-Signature` over the
-    /// code, `t`, `until` and the body. One SHA-256 and one Ed25519 signature, nothing more.
-    private func signed(_ answer: Answer, realm: String) -> ServiceResponse {
-        guard answer.response.status == 200, let code = answer.code, let signer = settings.answerKeys.signer(of: realm) else {
-            return answer.response
-        }
-        let time = settings.now()
-        var response = answer.response
-        do {
-            let signature = try signer.signature(codeText: code.text, body: Array(response.body.utf8), time: time,
-                                                 until: answer.activeUntil)
-            response.headers.append((AnswerSignature.headerName, signature.headerValue))
-        } catch {
-            // OpenSSL out of memory: the answer goes unsigned (a client that asked for a
-            // signature treats it as forged) rather than as a 503 that is not the database's.
-            settings.logger.error("signing the answer failed; sent unsigned", metadata: ["error": "\(error)", "realm": "\(realm)"])
-        }
-        return response
+        requests.counted(answerRelease(request), request, route: .release)
     }
 
     private func answerCheck(_ request: ServiceRequest) -> Answer {
-        afterRulesOneAndTwo(request, countingRefusals: true) { start throws(StoreError) in
-            if let reason = LicenseCheck.evaluate(start.key, code: start.code, origin: request.origin, isRevoked: false,
-                                                  serverSystemID: settings.serverSystemID, today: settings.today()) {
+        requests.afterRulesOneAndTwo(request, countingRefusals: true) { start throws(StoreError) in
+            let verdict = LicenseCheck.evaluate(start.key, code: start.code, origin: request.origin, isRevoked: false,
+                                                serverSystemID: settings.serverSystemID, today: settings.today())
+            if let reason = verdict.reason {
                 // Revocation (rule 3) outranks rules 4–8, so a refusal asks for it; a start that
-                // passes them learns it from the statement that refreshes its seat.
-                return refuse(start, try store.isRevoked(start.license, fingerprint: start.fingerprint) ? .revoked : reason)
+                // passes them learns it from the statement that refreshes its seat. So does rule
+                // 7's binding: only a start refused by rule 8 anyway asks for it on its own.
+                if try store.isRevoked(start.license, fingerprint: start.fingerprint) { return refuse(start, .revoked) }
+                let isBound = verdict.needsBinding
+                    ? try store.isBound(start.license, computer: requests.hash(.computer, start.code.effectiveComputer)) : true
+                return refuse(start, verdict.reason(isBound: isBound) ?? reason)
             }
-            return try seat(start)
+            return try seat(start, computerMustBeBound: verdict.needsBinding)
         }
     }
 
     private func answerRelease(_ request: ServiceRequest) -> Answer {
-        afterRulesOneAndTwo(request, countingRefusals: false) { start throws(StoreError) in
+        requests.afterRulesOneAndTwo(request, countingRefusals: false) { start throws(StoreError) in
             if try store.isRevoked(start.license, fingerprint: start.fingerprint) {
                 return invalid(start, .revoked)
             }
-            try store.release(start.license, user: hash(.user, start.code.userID),
-                              instance: hash(.instance, start.code.effectiveInstance))
+            try store.release(start.license, user: requests.hash(.user, start.code.userID),
+                              instance: requests.hash(.instance, start.code.effectiveInstance))
             return Answer(response: AnswerPresenter.released, result: .released)
         }
     }
 
-    /// Opens the request (its answer when it ends before the store), registers the license when
-    /// due and runs `body`; a store that fails on the way answers 503.
-    private func afterRulesOneAndTwo(_ request: ServiceRequest, countingRefusals: Bool,
-                                     _ body: (Start) throws(StoreError) -> Answer) -> Answer {
-        let start: Start
-        switch open(request, countingRefusals: countingRefusals) {
-        case .answered(let answer): return answer
-        case .start(let opened): start = opened
-        }
-        do {
-            try registerIfDue(start)
-            var answer = try body(start)
-            answer.code = start.code
-            shared.metrics.databaseReached(true)
-            return answer
-        } catch {
-            return unavailable(error, realm: start.license.realm)
-        }
-    }
-
-    /// Decodes the code (a 400 when it does not) and applies rules 1–2 through the key cache.
-    private func open(_ request: ServiceRequest, countingRefusals: Bool) -> Opening {
-        guard let encoded = FormDecoding.code(of: request) else {
-            return .answered(Answer(response: .text(400, "no code: send ?code=CODE, a form field code=CODE, or the bare code as the body"),
-                                    result: .badRequest))
-        }
-        let code: StartupCode
-        do {
-            code = try StartupCode(decoding: encoded)
-        } catch {
-            return .answered(Answer(response: .text(400, error.message), result: .badRequest))
-        }
-        let wantsJSON = request.accept?.contains("application/json") == true
-        let realm = request.realm
-        if !settings.realms.knows(realm) {
-            shared.unknownRealms.warnOnce(realm, logger: settings.logger)
-        }
-        let authentication = shared.keyCache.authenticate(keyLine: code.keyLine, realm: realm,
-                                                          issuers: settings.realms.issuers(of: realm))
-        switch authentication.decision {
-        case .invalid(let reason, let parsed):
-            if countingRefusals { shared.usage.recordUnverifiedDenial(realm: realm, reason: reason, day: settings.today()) }
-            return .answered(Answer(response: AnswerPresenter.invalid(reason, key: parsed, json: wantsJSON), result: .invalid,
-                                    reason: reason, code: code))
-        case .valid(let key):
-            return .start(Start(code: code, key: key, license: LicenseIdentity(realm: realm, key: key, id: authentication.licenseID),
-                                fingerprint: authentication.fingerprint, wantsJSON: wantsJSON))
-        }
-    }
-
-    /// A key seen with a valid signature is registered (SPEC §4), at most once a minute per pool.
-    private func registerIfDue(_ start: Start) throws(StoreError) {
-        guard shared.registrations.claimRegistration(realm: start.license.realm, fingerprint: start.fingerprint) else { return }
-        do {
-            try register(start)
-        } catch {
-            shared.registrations.registrationFailed(realm: start.license.realm, fingerprint: start.fingerprint)
-            throw error
-        }
-    }
-
-    private func register(_ start: Start) throws(StoreError) {
-        try store.register(start.key, as: start.license, fingerprint: start.fingerprint)
-        shared.registrations.registered(realm: start.license.realm, fingerprint: start.fingerprint)
-    }
-
-    /// Rules 9–10 for a start that passed rules 4–8.
-    private func seat(_ start: Start) throws(StoreError) -> Answer {
+    /// Rules 9–10 for a start that passed rules 4–8 (rule 7's binding aside, which the seat's
+    /// statement checks when `computerMustBeBound`).
+    private func seat(_ start: Start, computerMustBeBound: Bool) throws(StoreError) -> Answer {
         let request = SeatRequest(
             license: start.license, fingerprint: start.fingerprint,
             // Rule 8 passed: every requested option is in the key (compactMap so that nothing can trap).
             scopes: [SeatScope(name: LicenseTerms.baseScope, limits: start.key.baseLimits)] + start.code.options.compactMap { name in
                 start.key.terms.option(named: name).map { SeatScope(name: name, limits: $0.limits) }
             },
-            user: hash(.user, start.code.userID), instance: hash(.instance, start.code.effectiveInstance),
-            computer: hash(.computer, start.code.effectiveComputer))
+            user: requests.hash(.user, start.code.userID), instance: requests.hash(.instance, start.code.effectiveInstance),
+            computer: requests.hash(.computer, start.code.effectiveComputer), rights: start.code.debit,
+            computerMustBeBound: computerMustBeBound)
         var outcome = try store.seat(request)
         if outcome == .unregistered {
-            try register(start)
+            try requests.register(start.key, as: start.license, fingerprint: start.fingerprint)
             outcome = try store.seat(request)
         }
         let scopeNames = request.scopes.map(\.name)
         switch outcome {
         case .revoked:
             return refuse(start, .revoked)
+        case .computerNotBound:
+            return refuse(start, .systemID)
         case .refused(let reason, let scope):
             count(start, scopes: scopeNames, refusal: (reason, scope))
             return Answer(response: AnswerPresenter.invalid(reason, key: start.key, license: start.license.id, json: start.wantsJSON,
@@ -240,27 +135,5 @@ public final class CheckHandler {
             license: start.license, scopes: scopes,
             client: recordsClient ? (domain: start.code.domain.description.lowercased(), revision: start.code.revision.text) : nil,
             refusal: refusal, day: settings.today())
-    }
-
-    private func hash(_ kind: ServerSecret.Kind, _ value: String) -> SeatHash {
-        SeatHash(bytes: settings.secret.hash(kind, value))
-    }
-
-    /// The 503 of SPEC §3 for any failure after the key check. The log tells an unavailable or
-    /// busy store from a fault (a missing table, a privilege, an answer the migrations should not
-    /// give), which needs a person, not a retry. Errors name statements and SQLSTATEs, never
-    /// parameters: no ID reaches the log.
-    private func unavailable(_ error: StoreError, realm: String) -> Answer {
-        shared.metrics.record(error)
-        if error.kind != .fault {
-            settings.logger.error("database unavailable", metadata: [
-                "kind": "\(error.kind.rawValue)", "error": "\(error)", "realm": "\(realm)",
-            ])
-        } else {
-            settings.logger.error("database fault", metadata: [
-                "sqlstate": "\(error.code ?? "none")", "error": "\(error)", "realm": "\(realm)",
-            ])
-        }
-        return Answer(response: Self.unavailableResponse, result: .unavailable)
     }
 }

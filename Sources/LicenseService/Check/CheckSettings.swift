@@ -16,9 +16,14 @@ public struct CheckSettings: Sendable {
     public let logger: Logger
     /// The realms' answer keys (SPEC §7); a realm without one answers unsigned.
     public let answerKeys: AnswerKeys
+    /// How many unbindings a license may have in any 30 days (SPEC §13, `--unbind-limit`).
+    public let unbindLimit: Int
+
+    /// The unbindings a license may have in 30 days when the pool is not told otherwise.
+    public static let defaultUnbindLimit = 3
 
     public init(realms: RealmIssuers, secret: ServerSecret, serverSystemID: String?, logger: Logger,
-                answerKeys: AnswerKeys = AnswerKeys(),
+                answerKeys: AnswerKeys = AnswerKeys(), unbindLimit: Int = CheckSettings.defaultUnbindLimit,
                 now: @escaping @Sendable () -> UTCTimestamp = CheckSettings.systemClock,
                 today: @escaping @Sendable () -> LicenseDate) {
         self.realms = realms
@@ -28,6 +33,7 @@ public struct CheckSettings: Sendable {
         self.now = now
         self.logger = logger
         self.answerKeys = answerKeys
+        self.unbindLimit = unbindLimit
     }
 
     /// This computer's clock, in whole seconds.

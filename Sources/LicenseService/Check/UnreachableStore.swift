@@ -18,4 +18,11 @@ public final class UnreachableStore: SeatStoring {
     public func seat(_ request: SeatRequest) throws(StoreError) -> SeatOutcome { throw failure }
     public func usage(_ request: SeatRequest) throws(StoreError) -> [String: ScopeUsage] { throw failure }
     public func release(_ license: LicenseIdentity, user: SeatHash, instance: SeatHash) throws(StoreError) { throw failure }
+    public func bind(_ license: LicenseIdentity, fingerprint: String, computer: SeatHash, limit: Int) throws(StoreError) -> BindingOutcome {
+        throw failure
+    }
+    public func unbind(_ license: LicenseIdentity, fingerprint: String, computer: SeatHash, limit: Int) throws(StoreError) -> BindingOutcome {
+        throw failure
+    }
+    public func isBound(_ license: LicenseIdentity, computer: SeatHash) throws(StoreError) -> Bool { throw failure }
 }

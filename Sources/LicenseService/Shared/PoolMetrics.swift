@@ -7,12 +7,12 @@ import Synchronization
 public final class PoolMetrics: Sendable {
     /// The routes counted and timed.
     public enum Route: String, Sendable, CaseIterable {
-        case check, release, healthz
+        case check, release, healthz, bind, unbind
     }
 
-    /// What a request to `/check` or `/release` came to.
+    /// What a request to `/check`, `/release`, `/bind` or `/unbind` came to.
     public enum Result: String, Sendable {
-        case valid, invalid, released
+        case valid, invalid, released, bound, unbound
         case badRequest = "bad_request"
         case unavailable
     }
@@ -125,7 +125,7 @@ public final class PoolMetrics: Sendable {
             lines.append("# HELP \(name) \(help)")
             lines.append("# TYPE \(name) \(type)")
         }
-        family("license_checks_total", "counter", "Requests to /check and /release by realm, route, result and reason.")
+        family("license_checks_total", "counter", "Requests to /check, /release, /bind and /unbind by realm, route, result and reason.")
         for (key, value) in checks.sorted(by: { Self.order($0.key) < Self.order($1.key) }) {
             lines.append("license_checks_total{realm=\(Self.quoted(key.realm)),route=\"\(key.route.rawValue)\","
                          + "result=\"\(key.result.rawValue)\",reason=\(Self.quoted(key.reason))} \(value)")

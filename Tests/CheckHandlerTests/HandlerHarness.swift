@@ -24,14 +24,14 @@ final class HandlerHarness {
     let router: Router
 
     /// `signed`: the default realm has an answer key. The store's leases are 24 h and 15 min.
-    init(signed: Bool = false) throws {
+    init(signed: Bool = false, unbindLimit: Int = CheckSettings.defaultUnbindLimit) throws {
         let realms = RealmIssuers(realms: ["default": IssuerKeys(keys: ["default": try Self.issuer.privateKey.publicKey])])
         let log = self.log
         let settings = CheckSettings(
             realms: realms, secret: ServerSecret(bytes: Array(repeating: 7, count: 32)), serverSystemID: "Eth_52:54:00:00:00:01",
             logger: Logger(label: "test") { _ in RecordingLogHandler(log: log) },
             answerKeys: AnswerKeys(signers: signed ? ["default": AnswerSigner(privateKey: Self.answerKey)] : [:]),
-            now: { HandlerHarness.now }, today: { HandlerHarness.today })
+            unbindLimit: unbindLimit, now: { HandlerHarness.now }, today: { HandlerHarness.today })
         router = Router.licenseRoutes(settings: settings, shared: shared, store: store)
     }
 
@@ -46,16 +46,16 @@ final class HandlerHarness {
 
     func code(_ keyLine: String, revision: String = "7.1", user: String = "user-00001", domain: String = "app.example.com",
               system: String? = nil, instance: String? = nil, options: [String] = [], product: String? = nil,
-              nonce: String? = nil) throws -> String {
+              nonce: String? = nil, rights: Int? = nil) throws -> String {
         try StartupCode(keyLine: keyLine, revision: revision, userID: user, domain: domain, system: system, instance: instance,
-                        options: options, product: product, nonce: nonce).encoded
+                        options: options, product: product, nonce: nonce, rights: rights).encoded
     }
 
     /// A request as nginx would pass it.
     func request(_ path: String = "/check", method: String = "GET", query: String = "", body: [UInt8] = [],
-                 accept: String? = nil, origin: String? = nil, preflight: String? = nil, realm: String = "default",
-                 exposesMetrics: Bool = false) -> ServiceResponse {
-        router.respond(to: ServiceRequest(method: method, path: path, query: query, accept: accept, origin: origin,
+                 contentType: String? = nil, accept: String? = nil, origin: String? = nil, preflight: String? = nil,
+                 realm: String = "default", exposesMetrics: Bool = false) -> ServiceResponse {
+        router.respond(to: ServiceRequest(method: method, path: path, query: query, contentType: contentType, accept: accept, origin: origin,
                                           corsRequestMethod: preflight, realm: realm, exposesMetrics: exposesMetrics, body: body))
     }
 

@@ -25,3 +25,14 @@ public enum ReleaseOutcome: Equatable, Sendable {
     /// No answer; the seat lapses with its lease.
     case skipped(String)
 }
+
+/// What a `bind` or `unbind` came to (SPEC §13).
+public enum BindOutcome: Equatable, Sendable {
+    /// Bound (or unbound): `bound` computers are bound to the license now, of the `limit` its key allows.
+    case done(bound: Int?, limit: Int?)
+    /// `binding` (no `bind=`, or as many computers bound as it allows), `unbind-limit`, or a
+    /// reason of rules 1–6.
+    case invalid(CheckReason, bound: Int?, limit: Int?)
+    /// The answer is not signed by the answer key for this request.
+    case forged(String)
+}

@@ -48,6 +48,8 @@ public struct LicenseClient: Sendable {
     public let options: [String]
     /// The product this program is: the server refuses a key for another product (`.invalid(.product)`).
     public let product: String?
+    /// The rights each start debits (SPEC §2's `rights=` line); nil: one.
+    public let rights: Int?
     /// Where this computer's user secret is kept; the server is sent an ID derived from it and
     /// the server's host name.
     public let userIDFile: String
@@ -68,6 +70,8 @@ public struct LicenseClient: Sendable {
     ///   - system: this computer's system ID, for keys bound to system IDs.
     ///   - options: the options this start needs.
     ///   - product: the product this program is, so that a key for another product is refused.
+    ///   - rights: the rights each start debits, 1 to 1 000 000 (nil: one), for a module that
+    ///     should cost more than one right.
     ///   - userIDFile: where the computer's user secret is kept (made on first use, mode 0600).
     ///   - caFile: PEM certificates to trust instead of the system's.
     ///   - timeout: the longest a check may take, connecting included.
@@ -79,7 +83,7 @@ public struct LicenseClient: Sendable {
     ///     is `.offline` (refused) instead of `.skipped`.
     ///   - clock: the client's clock, which `t` must be within five minutes of.
     public init(serverURL: String, keyLine: String, revision: String, domain: String, system: String? = nil,
-                options: [String] = [], product: String? = nil, userIDFile: String = UserIDFile.defaultPath,
+                options: [String] = [], product: String? = nil, rights: Int? = nil, userIDFile: String = UserIDFile.defaultPath,
                 caFile: String? = nil, timeout: Duration = .seconds(5), answerKey: String? = nil, answerCache: String? = nil,
                 failClosed: Bool = false, clock: @escaping @Sendable () -> UTCTimestamp = LicenseClient.systemClock) throws(LicenseClientError) {
         server = try ServerAddress(url: serverURL)
@@ -100,6 +104,7 @@ public struct LicenseClient: Sendable {
         self.system = system
         self.options = options
         self.product = product
+        self.rights = rights
         self.userIDFile = userIDFile
         do {
             http = HTTPSClient(context: try TLSContext(caFile: caFile), timeout: timeout)
@@ -112,11 +117,11 @@ public struct LicenseClient: Sendable {
 
     /// The same, the key read from a key file (its first non-comment line).
     public init(serverURL: String, keyFile: String, revision: String, domain: String, system: String? = nil,
-                options: [String] = [], product: String? = nil, userIDFile: String = UserIDFile.defaultPath,
+                options: [String] = [], product: String? = nil, rights: Int? = nil, userIDFile: String = UserIDFile.defaultPath,
                 caFile: String? = nil, timeout: Duration = .seconds(5), answerKey: String? = nil, answerCache: String? = nil,
                 failClosed: Bool = false, clock: @escaping @Sendable () -> UTCTimestamp = LicenseClient.systemClock) throws(LicenseClientError) {
         try self.init(serverURL: serverURL, keyLine: try Self.keyLine(inFile: keyFile), revision: revision, domain: domain, system: system,
-                      options: options, product: product, userIDFile: userIDFile, caFile: caFile, timeout: timeout,
+                      options: options, product: product, rights: rights, userIDFile: userIDFile, caFile: caFile, timeout: timeout,
                       answerKey: answerKey, answerCache: answerCache, failClosed: failClosed, clock: clock)
     }
 
@@ -228,6 +233,44 @@ public struct LicenseClient: Sendable {
         }
     }
 
+    /// Binds the license to the computer `system` (SPEC §13): the holder's own binding, for a key
+    /// with `bind=`. Not a startup check: a server that cannot be reached is an error
+    /// (`.unavailable`), not a skip.
+    public func bind(system: String) throws(LicenseClientError) -> BindOutcome {
+        try binding("/bind", system: system, done: "bound")
+    }
+
+    /// Ends the computer's binding (SPEC §13); a license may be unbound a few times in 30 days.
+    public func unbind(system: String) throws(LicenseClientError) -> BindOutcome {
+        try binding("/unbind", system: system, done: "unbound")
+    }
+
+    private func binding(_ route: String, system: String, done: String) throws(LicenseClientError) -> BindOutcome {
+        let nonce = answerVerifier == nil ? nil : try Self.newNonce()
+        let userID = try UserIDFile.userID(forServerHost: server.host, secretAt: userIDFile)
+        let code = try self.code(userID: userID, instance: nil, nonce: nonce, system: system)
+        let answer: HTTPSAnswer
+        switch try exchange(route, code: code, json: true) {
+        case .skipped(let why): throw LicenseClientError(.unavailable, why)
+        case .answered(let received): answer = received
+        }
+        if let answerVerifier,
+           case .forged(let why) = answerVerifier.verdict(header: answer.header(AnswerSignature.headerName), codeText: code.text,
+                                                          body: answer.body, now: clock()) {
+            return .forged(why)
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any],
+              let result = object["result"] as? String else {
+            throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(Self.firstLine(answer.body))")
+        }
+        let (bound, limit) = (object["bound"] as? Int, object["limit"] as? Int)
+        if result == done { return .done(bound: bound, limit: limit) }
+        if result == "invalid", let reason = (object["reason"] as? String).flatMap(CheckReason.init(rawValue:)) {
+            return .invalid(reason, bound: bound, limit: limit)
+        }
+        throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(Self.firstLine(answer.body))")
+    }
+
     private enum Answer {
         case positive
         case invalid(CheckReason)
@@ -282,10 +325,10 @@ public struct LicenseClient: Sendable {
         }
     }
 
-    private func code(userID: String, instance: String?, nonce: String? = nil) throws(LicenseClientError) -> StartupCode {
+    private func code(userID: String, instance: String?, nonce: String? = nil, system: String? = nil) throws(LicenseClientError) -> StartupCode {
         do {
-            return try StartupCode(keyLine: keyLine, revision: revision, userID: userID, domain: domain, system: system,
-                                   instance: instance, options: options, product: product, nonce: nonce)
+            return try StartupCode(keyLine: keyLine, revision: revision, userID: userID, domain: domain, system: system ?? self.system,
+                                   instance: instance, options: options, product: product, nonce: nonce, rights: rights)
         } catch {
             throw LicenseClientError(.configuration, error.message)
         }

@@ -12,6 +12,9 @@ public struct LicenseClientError: Error, CustomStringConvertible, Sendable {
         case rejected
         /// An answer this client does not understand (another status, another body).
         case unexpectedAnswer
+        /// The server cannot be reached, or is busy or without its database: for a request that
+        /// is no startup check (`bind`, `unbind`), which cannot be skipped.
+        case unavailable
     }
 
     public let code: Code

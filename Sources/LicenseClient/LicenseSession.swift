@@ -103,7 +103,7 @@ public final class LicenseSession: Sendable {
             switch error.code {
             case .tls, .rejected, .unexpectedAnswer:
                 outcome = client.answerVerifier == nil ? .skipped(error.message) : .forged(error.message)
-            case .configuration, .userIDFile:
+            case .configuration, .userIDFile, .unavailable:
                 // Without an answer key nothing tells a fake server from a broken one; a local
                 // failure (the user ID file, the cache) is no reason to stop the program.
                 outcome = .skipped(error.message)

@@ -29,7 +29,7 @@ struct ClientOptions: ParsableArguments {
         do {
             return try LicenseClient(
                 serverURL: server, keyFile: code.keyFile, revision: code.revision, domain: code.domain, system: code.system,
-                options: code.optionList, product: code.product,
+                options: code.optionList, product: code.product, rights: code.rights,
                 userIDFile: userIDFile ?? UserIDFile.defaultPath, caFile: cacert, timeout: .milliseconds(Int(timeout * 1000)),
                 answerKey: answerKey, answerCache: answerCache, failClosed: failClosed)
         } catch {

@@ -24,6 +24,9 @@ struct CodeOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The product the program is; a key for another product is refused.", valueName: "P"))
     var product: String?
 
+    @Option(name: .long, help: ArgumentHelp("The rights this start debits, 1 to 1000000 (default 1).", valueName: "N"))
+    var rights: Int?
+
     /// `--options` as a list; empty names stay, so that the code's own check reports them.
     var optionList: [String] {
         options.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
@@ -45,7 +48,7 @@ extension Licensectl {
             do {
                 let startupCode = try StartupCode(
                     keyLine: keyLine, revision: code.revision, userID: userID, domain: code.domain, system: code.system,
-                    instance: code.instance, options: code.optionList, product: code.product)
+                    instance: code.instance, options: code.optionList, product: code.product, rights: code.rights)
                 print(startupCode.encoded)
             } catch {
                 throw ValidationError(error.message)

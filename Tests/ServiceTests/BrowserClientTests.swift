@@ -12,6 +12,7 @@ extension ServiceTests {
         var keyLine: String
         var answerKey: String?
         var domain: String?
+        var rights: Int? = nil
     }
 
     /// Where the tests keep what a person may want to look at afterwards (screenshots).
@@ -33,6 +34,7 @@ extension ServiceTests {
                                 URLQueryItem(name: "revision", value: "7.1")]
                 + (page.answerKey.map { [URLQueryItem(name: "answerKey", value: $0)] } ?? [])
                 + (page.domain.map { [URLQueryItem(name: "domain", value: $0)] } ?? [])
+                + (page.rights.map { [URLQueryItem(name: "rights", value: String($0))] } ?? [])
             // A '+' in a query means a space to URLSearchParams, and key lines and PEM have some.
             let encoded = query.percentEncodedQuery!.replacingOccurrences(of: "+", with: "%2B")
             return "https://app.localhost:\(stack.httpsPort)/example.html?" + encoded
@@ -57,6 +59,8 @@ extension ServiceTests {
         let id = uniqueID("W")
         let key = try issue(["id=" + id, "users=5"])
         let expired = try issue(["id=" + uniqueID("W"), "duration=01Jan2020-31Dec2020"])
+        let weighted = uniqueID("W")
+        let weightedKey = try issue(["id=" + weighted, "rights=3"])
         // A key the realm does not sign with: a page shipped with it must see every answer as forged.
         let otherKeys = stack.directory + "/browser-other-answer-key"
         try #require(try stack.licensectl(["keygen", "--out", otherKeys, "--name", "other"]).status == 0)
@@ -74,9 +78,14 @@ extension ServiceTests {
             PageLoad(server: "https://b.localhost:\(stack.httpsPort)", keyLine: key, answerKey: signingKey),
             // Without an answer key, answers are believed as they come.
             PageLoad(server: server, keyLine: key),
+            // A page that debits more rights than the key has, then within them (SPEC §2 rights=).
+            PageLoad(server: server, keyLine: weightedKey, answerKey: signingKey, rights: 4),
+            PageLoad(server: server, keyLine: weightedKey, answerKey: signingKey, rights: 2),
         ], screenshots: shots)
-        #expect(answers.map(\.answer) == ["valid", "valid", "invalid expired", "invalid host", "forged-answer", "forged-answer", "valid"],
+        #expect(answers.map(\.answer) == ["valid", "valid", "invalid expired", "invalid host", "forged-answer", "forged-answer", "valid",
+                                          "invalid rights", "valid"],
                 "\(answers)")
+        #expect(try stack.sql("SELECT rights FROM seats WHERE license_id = '\(weighted)'") == "2")
         // The browser kept one user ID in localStorage: three valid checks, one seat.
         #expect(try stack.sql("SELECT count(*) FROM seats WHERE license_id = '\(id)'") == "1")
         // The first page, as a person sees it.

@@ -30,16 +30,21 @@ const clockToleranceMilliseconds = 5 * 60 * 1000;
  *   the server refuses `host` when it differs from the page's origin)
  * @param {string[]} [settings.options] the options this start needs
  * @param {string} [settings.product] the product this page is
+ * @param {number} [settings.rights] the rights this start debits, 1 to 1000000 (default 1)
  * @param {number} [settings.timeout] milliseconds before the check is skipped (default 5000)
  * @param {Storage} [settings.storage] where the user ID is kept (default `localStorage`)
  * @returns {Promise<string>} "valid", "invalid REASON", "forged-answer" or "skipped"
  */
 export async function checkLicense({ server, keyLine, revision, answerKey, domain = location.hostname,
-                                     options, product, timeout = 5000, storage = localStorage }) {
+                                     options, product, rights, timeout = 5000, storage = localStorage }) {
+    if (rights !== undefined && !(Number.isInteger(rights) && rights >= 1 && rights <= 1000000)) {
+        throw new Error("rights must be a whole number from 1 to 1000000");
+    }
     const verifyingKey = answerKey === undefined ? null : await importAnswerKey(answerKey);
     const lines = [keyLine, revision, userID(storage), domain];
     if (options && options.length > 0) lines.push("options=" + options.join(","));
     if (product) lines.push("product=" + product);
+    if (rights !== undefined) lines.push("rights=" + rights);
     if (verifyingKey) lines.push("nonce=" + base64url(crypto.getRandomValues(new Uint8Array(16))));
     const codeBytes = new TextEncoder().encode(lines.join("\n"));
 

@@ -152,7 +152,7 @@ extension ServiceTests {
     @Test("reports: the reporter role runs every report, sees no hash, and can change nothing")
     func reporterRole() throws {
         let views = try rows("SELECT table_name FROM information_schema.views WHERE table_name LIKE 'report\\_%' ORDER BY 1")
-        #expect(views == ["report_clients", "report_denials_by_day", "report_expiry", "report_leases", "report_licenses",
+        #expect(views == ["report_bindings", "report_bound_computers", "report_clients", "report_denials_by_day", "report_expiry", "report_leases", "report_licenses",
                           "report_licenses_fullest", "report_near_limit", "report_scopes_counted", "report_usage_by_day",
                           "report_usage_by_month", "report_usage_now"])
         for view in views {
@@ -170,7 +170,7 @@ extension ServiceTests {
               AND a.attname NOT IN ('realm', 'license_id', 'product', 'licensee', 'day', 'month', 'issuer')
               AND col_description(c.oid, a.attnum) IS NULL
             """) == "0")
-        for forbidden in ["SELECT user_hash FROM seats", "SELECT key_fields FROM licenses", "SELECT * FROM usage_days", "SELECT * FROM leases",
+        for forbidden in ["SELECT user_hash FROM seats", "SELECT * FROM bindings", "SELECT * FROM unbindings", "SELECT key_fields FROM licenses", "SELECT * FROM usage_days", "SELECT * FROM leases",
                           "DELETE FROM report_expiry", "UPDATE report_expiry SET licensee = 'x'", "UPDATE leases SET seat_lease = '1 hour'",
                           "SELECT set_leases('1 hour', '1 minute')",
                           "SELECT record_usage()", "SELECT purge_lapsed_seats(10)", "SELECT purge_history('1 day', 10)"] {

@@ -24,9 +24,9 @@ struct ServiceTests {
     }
 
     func code(_ keyLine: String, revision: String = "7.1", user: String = "user-00001", domain: String = "localhost",
-              system: String? = nil, instance: String? = nil, options: [String] = []) throws -> String {
+              system: String? = nil, instance: String? = nil, options: [String] = [], rights: Int? = nil) throws -> String {
         try StartupCode(keyLine: keyLine, revision: revision, userID: user, domain: domain, system: system,
-                        instance: instance, options: options).encoded
+                        instance: instance, options: options, rights: rights).encoded
     }
 
     func check(_ code: String, host: String = "localhost", json: Bool = false, headers: [String] = []) throws -> HTTPAnswer {

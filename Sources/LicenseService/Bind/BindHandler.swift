@@ -176,7 +176,7 @@ public final class BindHandler {
             explanation = "The license cannot be bound here."
         }
         return BindPage.Outcome(headline: reason.map { "invalid " + $0.rawValue } ?? action.done, explanation: explanation,
-                                succeeded: reason == nil, product: key?.product, licenseID: license,
+                                succeeded: reason == nil, product: key?.product, licenseID: license, licensee: key?.licensee,
                                 bound: bound, limit: key?.bindLimit)
     }
 }

@@ -14,20 +14,22 @@ public struct BindPage: Sendable {
         public var explanation: String
         /// Whether it is good news (bound, unbound).
         public var succeeded: Bool
-        /// The license's product and id, once its key verified.
+        /// The license's product, id and licensee, once its key verified.
         public var product: String?
         public var licenseID: String?
+        public var licensee: String?
         /// How many computers are bound, of how many the key allows.
         public var bound: Int?
         public var limit: Int?
 
-        public init(headline: String, explanation: String, succeeded: Bool, product: String? = nil, licenseID: String? = nil,
-                    bound: Int? = nil, limit: Int? = nil) {
+            public init(headline: String, explanation: String, succeeded: Bool, product: String? = nil, licenseID: String? = nil,
+                    licensee: String? = nil, bound: Int? = nil, limit: Int? = nil) {
             self.headline = headline
             self.explanation = explanation
             self.succeeded = succeeded
             self.product = product
             self.licenseID = licenseID
+            self.licensee = licensee
             self.bound = bound
             self.limit = limit
         }
@@ -62,7 +64,9 @@ public struct BindPage: Sendable {
             var answer: [String: Any] = ["headline": outcome.headline, "explanation": outcome.explanation,
                                          "kind": outcome.succeeded ? "done" : "refused"]
             if let product = outcome.product, let licenseID = outcome.licenseID {
-                answer["license"] = ["product": product, "licenseID": licenseID]
+                var license: [String: Any] = ["product": product, "licenseID": licenseID]
+                if let licensee = outcome.licensee { license["licensee"] = licensee }
+                answer["license"] = license
             }
             if let bound = outcome.bound, let limit = outcome.limit {
                 answer["count"] = ["bound": bound, "limit": limit]
@@ -79,7 +83,7 @@ public struct BindPage: Sendable {
         form.bind textarea, form.bind input[type=text] { width: 100%; font: 13px/1.4 ui-monospace, monospace; padding: 0.4em; border: 1px solid var(--line); border-radius: 4px; }
         form.bind .hint { color: var(--muted); font-size: 0.9em; margin: 0.2em 0 0; }
         form.bind .actions { margin-top: 1.2em; } form.bind button { padding: 0.4em 1.2em; margin-right: 0.6em; }
-        .answer { max-width: 52em; padding: 0.7em 1em; border-radius: 4px; border: 1px solid var(--line); background: #fff; }
+        .answer { max-width: 52em; margin-bottom: 1.2em; padding: 0.7em 1em; border-radius: 4px; border: 1px solid var(--line); background: #fff; }
         .answer.done { border-left: 5px solid #2e8b57; } .answer.refused { border-left: 5px solid var(--full); }
         .answer .headline { font-weight: 600; margin: 0; } .answer p { margin: 0.3em 0 0; }
         """
@@ -101,7 +105,7 @@ public struct BindPage: Sendable {
         {{#answer}}
         <div class="answer {{kind}}" id="answer" role="status">
         <p class="headline" id="headline">{{headline}}</p>
-        {{#license}}<p id="license">{{product}} · license {{licenseID}}</p>{{/license}}
+        {{#license}}<p id="license">{{product}} · license {{licenseID}}{{#licensee}} · {{licensee}}{{/licensee}}</p>{{/license}}
         {{#count}}<p id="bound-count">{{bound}} of {{limit}} bound</p>{{/count}}
         <p id="explanation">{{explanation}}</p>
         </div>

@@ -133,6 +133,13 @@ public final class ConsoleStore: ConsoleReading {
             SELECT issuer, product, domain, revision, checks, to_char(last_seen, '\(Self.timestampFormat)') AS last_seen
             FROM report_clients WHERE realm = $1 AND license_id = $2 ORDER BY last_seen DESC, domain, revision LIMIT 200
             """, [.text(realm), .text(id)])
+        let bindings = try query("""
+            SELECT issuer, product, bind_limit, unbound_30_days FROM report_bindings WHERE realm = $1 AND license_id = $2
+            """, [.text(realm), .text(id)])
+        let computers = try query("""
+            SELECT issuer, product, computer, to_char(bound_at, '\(Self.timestampFormat)') AS bound_at
+            FROM report_bound_computers WHERE realm = $1 AND license_id = $2 ORDER BY bound_at, computer LIMIT 1000
+            """, [.text(realm), .text(id)])
         var parts: [ConsoleLicenseDetail.Part] = []
         for license in licenses.rows {
             let issuer = try license.string("issuer")
@@ -162,6 +169,13 @@ public final class ConsoleStore: ConsoleReading {
                 clients: try mine(clients).map { row throws(PostgresError) in
                     ConsoleClient(domain: try row.string("domain"), revision: try row.string("revision"),
                                   checks: Int(try row.integer("checks")), lastSeen: try row.string("last_seen"))
+                },
+                bindings: try mine(bindings).first.map { row throws(PostgresError) in
+                    ConsoleBindings(limit: try row.optionalInteger("bind_limit").map(Int.init),
+                                    computers: try mine(computers).map { computer throws(PostgresError) in
+                                        ConsoleBindings.Computer(handle: try computer.string("computer"), boundAt: try computer.string("bound_at"))
+                                    },
+                                    unboundIn30Days: Int(try row.integer("unbound_30_days")))
                 }))
         }
         let period = try days.single()

@@ -119,6 +119,31 @@ public struct ConsoleClient: Sendable, Equatable {
 }
 
 /// One license page: each license of the id in the realm, its use now (counted live) and history.
+/// A license's bindings by its holder (SPEC §13): how many of `limit` computers, each by its handle.
+public struct ConsoleBindings: Sendable, Equatable {
+    public struct Computer: Sendable, Equatable {
+        /// 12 hex digits of the computer's keyed hash: no system ID is kept.
+        public var handle: String
+        public var boundAt: String
+
+        public init(handle: String, boundAt: String) {
+            self.handle = handle
+            self.boundAt = boundAt
+        }
+    }
+
+    /// The latest key's `bind=`; nil when it has none.
+    public var limit: Int?
+    public var computers: [Computer]
+    public var unboundIn30Days: Int
+
+    public init(limit: Int?, computers: [Computer], unboundIn30Days: Int) {
+        self.limit = limit
+        self.computers = computers
+        self.unboundIn30Days = unboundIn30Days
+    }
+}
+
 public struct ConsoleLicenseDetail: Sendable, Equatable {
     public struct Part: Sendable, Equatable {
         public var license: ConsoleLicense
@@ -127,12 +152,16 @@ public struct ConsoleLicenseDetail: Sendable, Equatable {
         /// Refusals of the last 30 days by reason, the most first.
         public var denials: [ConsoleCount]
         public var clients: [ConsoleClient]
+        /// The computers its holder bound it to (SPEC §13); nil when its key has no `bind=` and none are bound.
+        public var bindings: ConsoleBindings?
 
-        public init(license: ConsoleLicense, days: [ConsoleDay], denials: [ConsoleCount], clients: [ConsoleClient]) {
+        public init(license: ConsoleLicense, days: [ConsoleDay], denials: [ConsoleCount], clients: [ConsoleClient],
+                    bindings: ConsoleBindings? = nil) {
             self.license = license
             self.days = days
             self.denials = denials
             self.clients = clients
+            self.bindings = bindings
         }
     }
 

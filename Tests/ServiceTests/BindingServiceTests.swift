@@ -185,3 +185,23 @@ extension ServiceTests {
         #expect(FileManager.default.fileExists(atPath: shots + "/step-2.png"))
     }
 }
+
+extension ServiceTests {
+    @Test("console: a license's page shows its bound computers (N of M, by handle) and rights as the sum of debits")
+    func consoleBindingsAndDebits() throws {
+        let id = uniqueID("CBIND")
+        let key = try issue(["id=" + id, "bind=3", "rights=10"])
+        for system in ["Eth_52:54:00:00:0e:01", "Eth_52:54:00:00:0e:02"] {
+            #expect(try bindRequest("/bind", try code(key, system: system)).body == "bound\n")
+        }
+        #expect(try answer(try code(key, system: "Eth_52:54:00:00:0e:01", instance: "console-instance-1", rights: 4)) == "valid")
+        #expect(try answer(try code(key, system: "Eth_52:54:00:00:0e:02", instance: "console-instance-2", rights: 3)) == "valid")
+        let page = try consolePage("/console/license/default/" + id)
+        #expect(page.status == 200)
+        #expect(page.body.contains("<span id=\"bound-count\">2 of 3 bound</span>"), "\(page.body)")
+        let handles = try stack.sql("SELECT computer FROM report_bound_computers WHERE license_id = '\(id)' ORDER BY computer")
+            .split(separator: "\n")
+        #expect(handles.count == 2 && handles.allSatisfy { page.body.contains("<code>\($0)</code>") })
+        #expect(page.body.contains("class=\"number rights\" data-active=\"7\""), "\(page.body)")
+    }
+}

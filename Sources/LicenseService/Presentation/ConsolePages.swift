@@ -107,6 +107,14 @@ public struct ConsolePages: Sendable {
                 ["domain": $0.domain, "revision": $0.revision, "checks": $0.checks, "lastSeen": $0.lastSeen] as [String: Any]
             }
             view["noClients"] = part.clients.isEmpty
+            if let bindings = part.bindings {
+                view["bindings"] = [
+                    "bound": bindings.computers.count, "limit": bindings.limit.map(String.init) ?? "none (the latest key has no bind=)",
+                    "unbound": bindings.unboundIn30Days,
+                    "computers": bindings.computers.map { ["handle": $0.handle, "boundAt": $0.boundAt] as [String: Any] },
+                    "noComputers": bindings.computers.isEmpty,
+                ] as [String: Any]
+            }
             return view
         }
         let body = render("license", ["realm": realm, "licenseID": id, "parts": parts])
@@ -277,6 +285,14 @@ public struct ConsolePages: Sendable {
             {{^noClients}}<table class="clients"><thead><tr><th>Domain</th><th>Revision</th><th>Checks</th><th>Last seen (UTC)</th></tr></thead><tbody>
             {{#clients}}<tr><td>{{domain}}</td><td>{{revision}}</td><td class="number">{{checks}}</td><td>{{lastSeen}}</td></tr>
             {{/clients}}</tbody></table>{{/noClients}}
+            {{#bindings}}
+            <h3>Computers bound by the holder</h3>
+            <p id="bindings"><span id="bound-count">{{bound}} of {{limit}} bound</span> · unbound {{unbound}} times in the last 30 days</p>
+            {{#noComputers}}<p class="muted">None bound.</p>{{/noComputers}}
+            {{^noComputers}}<table class="bound-computers"><thead><tr><th>Computer</th><th>Bound at (UTC)</th></tr></thead><tbody>
+            {{#computers}}<tr><td><code>{{handle}}</code></td><td>{{boundAt}}</td></tr>
+            {{/computers}}</tbody></table>{{/noComputers}}
+            {{/bindings}}
             </section>
             {{/parts}}
             """),

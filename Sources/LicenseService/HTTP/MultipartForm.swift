@@ -39,7 +39,7 @@ public enum MultipartForm {
             guard body[position...].starts(with: lineBreak) else { return nil }
             position += lineBreak.count
             guard let headersEnd = firstIndex(of: lineBreak + lineBreak, in: body, from: position),
-                  let next = firstIndex(of: lineBreak + delimiter, in: body, from: headersEnd) else { return nil }
+                  let next = firstIndex(of: lineBreak + delimiter, in: body, from: headersEnd + 4) else { return nil }
             guard let part = part(headers: body[position..<headersEnd], value: Array(body[(headersEnd + 4)..<next])) else {
                 return nil
             }

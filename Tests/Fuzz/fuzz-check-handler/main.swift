@@ -6,11 +6,12 @@ import LicenseService
 import LicenseSigning
 import Logging
 
-// The whole request path in process: the router and the check handlers over the in-memory
-// store, fed raw request parts. The input is split at NUL bytes into a selector (method, path
-// and whether the next part is a code's decoded text), the query or code text, the body, the
-// Accept and the Origin header. Properties: only the statuses of SPEC §3 (never a 500), a
-// plain 200 says valid, invalid REASON, released or ok, and a 400 is one line.
+// The whole request path in process: the router and the check and bind handlers over the
+// in-memory store, fed raw request parts. The input is split at NUL bytes into a selector
+// (method, path and whether the next part is a code's decoded text), the query or code text, the
+// body, the Accept and the Origin header, and the Content-Type. Properties: only the statuses of
+// SPEC §3 and §13 (never a 500), a plain 200 says valid, invalid REASON, released, bound,
+// unbound or ok, and a plain 400 is one line.
 
 /// The fuzz corpus' issuer (Tests/Fuzz/fixtures/fuzz-issuer.key): a key for fuzzing only, so
 /// that the corpus' codes verify and reach the seats.
@@ -22,7 +23,7 @@ let issuerPEM = Array("""
     """.utf8)
 
 let methods = ["GET", "POST", "OPTIONS", "PUT", "HEAD"]
-let paths = ["/check", "/release", "/healthz", "/Check", "/"]
+let paths = ["/check", "/release", "/healthz", "/Check", "/", "/bind", "/unbind"]
 let reasons = Set(CheckReason.allCases.map { "invalid " + $0.rawValue })
 
 final class Pool {
@@ -48,11 +49,11 @@ runFuzzer { bytes in
     // A fresh pool now and then, so that seats and counters stay small.
     pool.requests += 1
     if pool.requests > 20_000 { pool = Pool() }
-    let parts = bytes.split(separator: 0, maxSplits: 4, omittingEmptySubsequences: false).map(Array.init)
+    let parts = bytes.split(separator: 0, maxSplits: 5, omittingEmptySubsequences: false).map(Array.init)
     func part(_ index: Int) -> [UInt8] { index < parts.count ? parts[index] : [] }
     let selector = part(0).first ?? 0
     let method = methods[Int(selector % 8) % methods.count]
-    let path = paths[Int((selector >> 3) % 4) % paths.count]
+    let path = paths[Int((selector >> 3) & 0x0F) % paths.count]
     let codeText = selector & 0x80 != 0
     var query = String(decoding: part(1), as: UTF8.self)
     var body = part(2)
@@ -62,16 +63,17 @@ runFuzzer { bytes in
     }
     let accept = part(3).isEmpty ? nil : String(decoding: part(3), as: UTF8.self)
     let origin = part(4).isEmpty ? nil : String(decoding: part(4), as: UTF8.self)
+    let contentType = part(5).isEmpty ? nil : String(decoding: part(5), as: UTF8.self)
     let response = pool.router.respond(to: ServiceRequest(
-        method: method, path: path, query: query, accept: accept, origin: origin,
+        method: method, path: path, query: query, contentType: contentType, accept: accept, origin: origin,
         corsRequestMethod: method == "OPTIONS" ? "POST" : nil, body: body))
     check([200, 204, 400, 404, 405, 503].contains(response.status), "status \(response.status)")
-    let isJSON = response.headers.contains { $0 == ("Content-Type", "application/json") }
-    if response.status == 200 && !isJSON {
+    let isPlain = response.headers.contains { $0.0 == "Content-Type" && $0.1.hasPrefix("text/plain") }
+    if response.status == 200 && isPlain {
         let line = response.body.hasSuffix("\n") ? String(response.body.dropLast()) : response.body
-        check(["valid", "released", "ok"].contains(line) || reasons.contains(line), "a 200 that says \(line)")
+        check(["valid", "released", "ok", "bound", "unbound"].contains(line) || reasons.contains(line), "a 200 that says \(line)")
     }
-    if response.status == 400 {
+    if response.status == 400 && isPlain {
         check(response.body.split(separator: "\n").count == 1, "a 400 of more than one line")
     }
 }

@@ -233,6 +233,8 @@ extension ServiceTests {
                 VALUES ('default', 'default', 'X-META-X', '\(id)', 'base', '2025-03-10', 2, 2);
             INSERT INTO denial_days (realm, issuer, product, license_id, day, reason, denials)
                 VALUES ('default', 'default', 'X-META-X', '\(id)', '2025-03-10', 'users', 1);
+            INSERT INTO unbindings (realm, issuer, product, license_id, unbound_at)
+                VALUES ('default', 'default', 'X-META-X', '\(id)', '2025-03-10 12:00+00'), ('default', 'default', 'X-META-X', '\(id)', now() - interval '20 days');
             """)
         // The active seat is the one whose user hash the older ones do not share.
         #expect(try stack.sql("SELECT count(*) FROM seats WHERE license_id = '\(id)' AND last_seen > now() - interval '1 hour'") == "1")
@@ -255,6 +257,9 @@ extension ServiceTests {
         #expect(try stack.sql("SELECT count(*) FROM seats WHERE license_id = '\(id)'") == "21")
         #expect(try stack.sql("SELECT count(*) FROM usage_days WHERE license_id = '\(id)' AND day < '2026-01-01'") == "0")
         #expect(try stack.sql("SELECT count(*) FROM denial_days WHERE license_id = '\(id)'") == "0")
+        // An unbinding of the last 30 days still counts (SPEC §13), the older one is gone.
+        #expect(try stack.sql("SELECT count(*) FROM unbindings WHERE license_id = '\(id)' AND unbound_at > now() - interval '30 days'") == "1")
+        #expect(try stack.sql("SELECT count(*) FROM unbindings WHERE license_id = '\(id)'") == "1")
         #expect(try stack.sql("SELECT count(*) FROM usage_days WHERE license_id = '\(id)' AND day = (now() AT TIME ZONE 'UTC')::date") == "1")
         // users=50 and 21 active seats: the active user is still counted, the purged ones are not.
         #expect(try answer(try code(key, user: "purge-active-1")) == "valid")

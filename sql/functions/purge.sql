@@ -39,8 +39,13 @@ BEGIN
     DELETE FROM license_clients WHERE ctid = ANY (ARRAY(
         SELECT ctid FROM license_clients WHERE last_seen < now() - age LIMIT batch));
     GET DIAGNOSTICS removed = ROW_COUNT;
+    IF removed > 0 THEN RETURN removed; END IF;
+    -- Unbindings count for 30 days (SPEC §13): never purged younger, whatever the age asked.
+    DELETE FROM unbindings WHERE ctid = ANY (ARRAY(
+        SELECT ctid FROM unbindings WHERE unbound_at < now() - greatest(age, interval '30 days') LIMIT batch));
+    GET DIAGNOSTICS removed = ROW_COUNT;
     RETURN removed;
 END
 $$;
-COMMENT ON FUNCTION purge_history(interval, integer) IS 'licensectl purge: removes up to batch history rows older than age (days, months, denials, clients, in that order); 0 when none is left.';
+COMMENT ON FUNCTION purge_history(interval, integer) IS 'licensectl purge: removes up to batch history rows older than age (days, months, denials, clients, unbindings past their 30 days, in that order); 0 when none is left.';
 REVOKE ALL ON FUNCTION purge_lapsed_seats(integer), purge_history(interval, integer) FROM PUBLIC;

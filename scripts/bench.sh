@@ -142,11 +142,12 @@ pgbench_run() {
         'BEGIN { printf "%s %.1f", tps, (n > 0 ? t / hz * 1e6 / n : 0) }'
 }
 read -r pgbench_refresh pgbench_refresh_cpu_us <<<"$(pgbench_run -f scripts/bench/pgbench-refresh.sql)"
+read -r pgbench_bound pgbench_bound_cpu_us <<<"$(pgbench_run -f scripts/bench/pgbench-refresh-bound.sql)"
 read -r pgbench_admit pgbench_admit_cpu_us <<<"$(pgbench_run -f scripts/bench/pgbench-admit.sql)"
 # The mixed check's database work in one run: 89 refreshes to 10 admissions (the 1 % invalid
 # checks reach no statement), the admissions on the licenses the pool's mixed run admitted to.
 read -r pgbench_mix pgbench_mix_cpu_us <<<"$(pgbench_run -f scripts/bench/pgbench-refresh.sql@89 -f scripts/bench/pgbench-admit.sql@10)"
-echo "  pgbench refresh: $pgbench_refresh tps ($pgbench_refresh_cpu_us µs of PostgreSQL CPU each), admit: $pgbench_admit tps ($pgbench_admit_cpu_us µs), the mix: $pgbench_mix tps ($pgbench_mix_cpu_us µs)" >&2
+echo "  pgbench refresh: $pgbench_refresh tps ($pgbench_refresh_cpu_us µs of PostgreSQL CPU each), of a bound computer (bind=): $pgbench_bound tps ($pgbench_bound_cpu_us µs), admit: $pgbench_admit tps ($pgbench_admit_cpu_us µs), the mix: $pgbench_mix tps ($pgbench_mix_cpu_us µs)" >&2
 
 
 # Where the pool's CPU goes in the mixed load at 64 connections: perf's samples by library (when
@@ -230,8 +231,8 @@ seats=$(psql -At -c "SELECT count(*) FROM seats")
         "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
     printf '  "workers": %s, "seconds_per_run": %s, "seats_at_end": %s,\n' "$workers" "$duration" "$seats"
     printf '  "spread_seats": %s,\n' "$((spread_users * 1000))"
-    printf '  "pgbench_tps": {"refresh": %s, "admit": %s, "mix": %s},\n' "$pgbench_refresh" "$pgbench_admit" "$pgbench_mix"
-    printf '  "pgbench_postgres_cpu_us": {"refresh": %s, "admit": %s, "mix": %s},\n' "$pgbench_refresh_cpu_us" "$pgbench_admit_cpu_us" "$pgbench_mix_cpu_us"
+    printf '  "pgbench_tps": {"refresh": %s, "refresh_bound": %s, "admit": %s, "mix": %s},\n' "$pgbench_refresh" "$pgbench_bound" "$pgbench_admit" "$pgbench_mix"
+    printf '  "pgbench_postgres_cpu_us": {"refresh": %s, "refresh_bound": %s, "admit": %s, "mix": %s},\n' "$pgbench_refresh_cpu_us" "$pgbench_bound_cpu_us" "$pgbench_admit_cpu_us" "$pgbench_mix_cpu_us"
     printf '  "pool_perf_libraries": %s,\n' "$perf_libraries"
     printf '  "syscalls_per_request": {"pool": %s, "fastcgi_c": %s},\n' "$pool_syscalls" "$ceiling_syscalls"
     printf '  "openssl_ed25519_signatures_per_second": %s,\n' "$openssl_signatures_per_second"

@@ -54,6 +54,7 @@ struct AnswerCache {
               let kept = try? StartupCode(decoding: Base64URL.encode(entry.codeText)),
               kept.keyLine == code.keyLine, kept.revision.text == code.revision.text, kept.userID == code.userID,
               kept.domain == code.domain, kept.system == code.system, kept.options == code.options, kept.product == code.product,
+              kept.rights == code.rights,
               anyInstance || kept.instance == code.instance else { return nil }
         // Verified as when it came, at the moment it was signed: only its age differs now.
         guard case .verified = verifier.verdict(header: entry.header, codeText: entry.codeText, body: entry.body, now: signature.time) else {

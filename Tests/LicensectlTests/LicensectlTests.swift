@@ -151,12 +151,18 @@ struct LicensectlTests {
         let directory = try TemporaryDirectory()
         try "# demo\nX-DEMO users=5 signature=abc\n".write(toFile: directory.file("k.txt"), atomically: true, encoding: .utf8)
         let result = try Self.licensectl("code", "--key-file", directory.file("k.txt"), "--revision", "7.1", "--user-id", "user-0001",
-                                         "--domain", "Localhost", "--system", "Eth_1", "--instance", "inst-0001", "--options", "A,B")
+                                         "--domain", "Localhost", "--system", "Eth_1", "--instance", "inst-0001", "--options", "A,B",
+                                         "--rights", "5")
         #expect(result.status == 0, "\(result.standardError)")
         let code = try StartupCode(decoding: result.standardOutput.trimmingCharacters(in: .newlines))
         #expect(code.keyLine == Array("X-DEMO users=5 signature=abc".utf8))
         #expect(code.revision.text == "7.1" && code.userID == "user-0001" && code.domain.text == "localhost")
-        #expect(code.system == "Eth_1" && code.instance == "inst-0001" && code.options == ["A", "B"])
+        #expect(code.system == "Eth_1" && code.instance == "inst-0001" && code.options == ["A", "B"] && code.rights == 5)
+        for outOfRange in ["0", "1000001"] {
+            let bad = try Self.licensectl("code", "--key-file", directory.file("k.txt"), "--revision", "7.1", "--user-id", "user-0001",
+                                          "--domain", "localhost", "--rights", outOfRange)
+            #expect(bad.status == 2 && bad.standardError.contains("rights must be"), "\(bad.standardError)")
+        }
 
         let badUser = try Self.licensectl("code", "--key-file", directory.file("k.txt"), "--revision", "7.1", "--user-id", "short",
                                           "--domain", "localhost")

@@ -156,14 +156,15 @@ extension ServiceTests {
         let offline = try licensectlCheck(unreachable, ["--answer-cache", cache])
         #expect(offline.status == 0 && offline.standardOutput == "valid (offline until \(until))\n", "\(offline.standardOutput) \(offline.standardError)")
         // Only for the same code but its nonce (SPEC §7): another domain, revision, user, system,
-        // instance, options or product is skipped.
+        // instance, options, product or rights is skipped.
         for other in [try licensectlCheck(unreachable, ["--answer-cache", cache], domain: "127.0.0.1"),
                       try licensectlCheck(unreachable, ["--answer-cache", cache], revision: "7.2"),
                       try licensectlCheck(unreachable, ["--answer-cache", cache], user: userIDFile()),
                       try licensectlCheck(unreachable, ["--answer-cache", cache, "--system", "Eth_52:54:00:00:00:09"]),
                       try licensectlCheck(unreachable, ["--answer-cache", cache, "--instance", "another-instance"]),
                       try licensectlCheck(unreachable, ["--answer-cache", cache, "--options", "Vario"]),
-                      try licensectlCheck(unreachable, ["--answer-cache", cache, "--product", "X-OTHER"])] {
+                      try licensectlCheck(unreachable, ["--answer-cache", cache, "--product", "X-OTHER"]),
+                      try licensectlCheck(unreachable, ["--answer-cache", cache, "--rights", "2"])] {
             #expect(other.status == 0 && other.standardOutput == "skipped: server unreachable\n", "\(other.standardOutput)")
         }
         let closed = try licensectlCheck(unreachable, ["--answer-cache", cache, "--fail-closed"], domain: "127.0.0.1")

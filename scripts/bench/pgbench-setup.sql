@@ -10,4 +10,9 @@ INSERT INTO seats (realm, issuer, product, license_id, scope, user_hash, instanc
 SELECT 'pgbench', 'default', 'X-BENCH', 'P' || i, 'base', sha256(('pgb-' || i || '-' || u)::bytea), sha256(('pgb-' || i || '-' || u)::bytea),
        sha256(('pgb-' || i || '-' || u)::bytea)
 FROM generate_series(1, 1000) i, generate_series(1, 10) u ON CONFLICT DO NOTHING;
+-- Every seat's computer bound to its license, for pgbench-refresh-bound.sql.
+INSERT INTO bindings (realm, issuer, product, license_id, computer_hash)
+SELECT 'pgbench', 'default', 'X-BENCH', 'P' || i, sha256(('pgb-' || i || '-' || u)::bytea)
+FROM generate_series(1, 1000) i, generate_series(1, 10) u ON CONFLICT DO NOTHING;
 ANALYZE seats;
+ANALYZE bindings;

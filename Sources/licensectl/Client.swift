@@ -21,14 +21,19 @@ struct ClientOptions: ParsableArguments {
 
     /// The client of these options; `answers` for the commands that have SPEC §7's options.
     func client(answers: AnswerOptions? = nil) throws -> LicenseClient {
+        try client(answerKey: answers?.answerKey, answerCache: answers?.answerCache, failClosed: answers?.failClosed ?? false)
+    }
+
+    /// The client of these options, with the answer key and cache given; `system` in place of `--system`.
+    func client(answerKey: String?, answerCache: String? = nil, failClosed: Bool = false,
+                system: String? = nil) throws -> LicenseClient {
         guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be more than 0 and at most 60 seconds") }
-        let (answerKey, answerCache, failClosed) = (answers?.answerKey, answers?.answerCache, answers?.failClosed ?? false)
         guard answerKey != nil || (answerCache == nil && !failClosed) else {
             throw ValidationError("--answer-cache and --fail-closed need --answer-key")
         }
         do {
             return try LicenseClient(
-                serverURL: server, keyFile: code.keyFile, revision: code.revision, domain: code.domain, system: code.system,
+                serverURL: server, keyFile: code.keyFile, revision: code.revision, domain: code.domain, system: system ?? code.system,
                 options: code.optionList, product: code.product, rights: code.rights,
                 userIDFile: userIDFile ?? UserIDFile.defaultPath, caFile: cacert, timeout: .milliseconds(Int(timeout * 1000)),
                 answerKey: answerKey, answerCache: answerCache, failClosed: failClosed)

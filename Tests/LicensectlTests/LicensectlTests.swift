@@ -109,7 +109,7 @@ struct LicensectlTests {
         #expect(try Self.licensectl("issue", "--signing-key", directory.file("default.pem"), "--", "P").status == 2)
     }
 
-    @Test("--help on every command exits 0", arguments: ["keygen", "issue", "verify", "info", "code"])
+    @Test("--help on every command exits 0", arguments: ["keygen", "issue", "verify", "info", "code", "bind", "unbind"])
     func help(command: String) throws {
         let result = try Self.licensectl(command, "--help")
         #expect(result.status == 0)

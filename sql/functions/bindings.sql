@@ -8,24 +8,38 @@
 --          or the refusal: binding (bind_limit computers are bound), unbind-limit
 -- bound:   how many computers are bound after the call (NULL for revoked and unregistered)
 
+-- What both begin with: rule 3, then the license's row lock for the rest of the transaction,
+-- which commits synchronously (durable before the answer, as an admission is, seats.sql) and
+-- waits a second at most for the lock. NULL once locked; else revoked, or unregistered.
+CREATE FUNCTION lock_license_to_bind(license_realm text, license_issuer text, license_product text, license text,
+                                     key_fingerprint text) RETURNS text
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF (SELECT r.revoked FROM license_revoked(license_realm, license, key_fingerprint) AS r) THEN
+        RETURN 'revoked';
+    END IF;
+    PERFORM set_config('synchronous_commit', 'on', true);
+    PERFORM set_config('lock_timeout', '1s', true);
+    PERFORM 1 FROM licenses
+    WHERE realm = license_realm AND issuer = license_issuer AND product = license_product AND license_id = license
+    FOR UPDATE;
+    RETURN CASE WHEN FOUND THEN NULL ELSE 'unregistered' END;
+END
+$$;
+COMMENT ON FUNCTION lock_license_to_bind(text, text, text, text, text) IS
+    'Rule 3 and the license''s row lock before a bind or unbind: NULL once locked, else revoked or unregistered.';
+REVOKE ALL ON FUNCTION lock_license_to_bind(text, text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION lock_license_to_bind(text, text, text, text, text) TO license_pool;
+
 CREATE FUNCTION bind_computer(
     license_realm text, license_issuer text, license_product text, license text, key_fingerprint text,
     computer bytea, bind_limit bigint, OUT outcome text, OUT bound bigint
 ) LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF (SELECT r.revoked FROM license_revoked(license_realm, license, key_fingerprint) AS r) THEN
-        outcome := 'revoked';
-        RETURN;
-    END IF;
-    -- Durable before the answer says bound, as an admission is (seats.sql).
-    PERFORM set_config('synchronous_commit', 'on', true);
-    PERFORM set_config('lock_timeout', '1s', true);
-    PERFORM 1 FROM licenses
-    WHERE realm = license_realm AND issuer = license_issuer AND product = license_product AND license_id = license
-    FOR UPDATE;
-    IF NOT FOUND THEN
-        outcome := 'unregistered';
+    outcome := lock_license_to_bind(license_realm, license_issuer, license_product, license, key_fingerprint);
+    IF outcome IS NOT NULL THEN
         RETURN;
     END IF;
     SELECT count(*) INTO bound FROM bindings
@@ -56,17 +70,8 @@ CREATE FUNCTION unbind_computer(
 ) LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF (SELECT r.revoked FROM license_revoked(license_realm, license, key_fingerprint) AS r) THEN
-        outcome := 'revoked';
-        RETURN;
-    END IF;
-    PERFORM set_config('synchronous_commit', 'on', true);
-    PERFORM set_config('lock_timeout', '1s', true);
-    PERFORM 1 FROM licenses
-    WHERE realm = license_realm AND issuer = license_issuer AND product = license_product AND license_id = license
-    FOR UPDATE;
-    IF NOT FOUND THEN
-        outcome := 'unregistered';
+    outcome := lock_license_to_bind(license_realm, license_issuer, license_product, license, key_fingerprint);
+    IF outcome IS NOT NULL THEN
         RETURN;
     END IF;
     outcome := 'unbound';

@@ -5,11 +5,13 @@ import Testing
 @Suite("The check, SPEC §4 rules 1–8")
 struct LicenseCheckTests {
     static let today = LicenseDate(year: 2026, month: 11, day: 22)!
+    /// Noon of `today`.
+    static let now = UTCTimestamp(secondsSince1970: today.daysSince1970 * 86_400 + 43_200)
 
     static func code(_ keyLine: String, revision: String = "7.1", domain: String = "app.example.com",
-                     system: String? = nil, options: [String] = [], product: String? = nil) throws -> StartupCode {
+                     system: String? = nil, options: [String] = [], product: String? = nil, borrow: String? = nil) throws -> StartupCode {
         try StartupCode(keyLine: keyLine, revision: revision, userID: "user-0001", domain: domain, system: system, options: options,
-                        product: product)
+                        product: product, borrow: borrow)
     }
 
     /// Rules 1–8, as the check handler applies them: rules 1–2, then 3–8 for a key that passed.
@@ -18,7 +20,7 @@ struct LicenseCheckTests {
         let authenticated = LicenseCheck.authenticate(keyLine: code.keyLine, issuers: Fixtures.trusted)
         guard case .valid(let key) = authenticated else { return authenticated }
         if let reason = LicenseCheck.evaluate(key, code: code, origin: origin, isRevoked: isRevoked, serverSystemID: serverSystemID,
-                                              today: today).reason(isBound: isBound) {
+                                              today: today, now: now).reason(isBound: isBound) {
             return .invalid(reason, key)
         }
         return .valid(key)
@@ -26,8 +28,10 @@ struct LicenseCheckTests {
 
     static func decide(_ keyLine: String, revision: String = "7.1", domain: String = "app.example.com",
                        system: String? = nil, options: [String] = [], product: String? = nil, origin: String? = nil,
-                       serverSystemID: String? = "Eth_52:54:00:00:00:01", revoked: Bool = false, bound: Bool = false) throws -> CheckReason? {
-        decision(code: try code(keyLine, revision: revision, domain: domain, system: system, options: options, product: product),
+                       serverSystemID: String? = "Eth_52:54:00:00:00:01", revoked: Bool = false, bound: Bool = false,
+                       borrow: String? = nil) throws -> CheckReason? {
+        decision(code: try code(keyLine, revision: revision, domain: domain, system: system, options: options, product: product,
+                                borrow: borrow),
                  origin: origin, serverSystemID: serverSystemID, isRevoked: revoked, isBound: bound).reason
     }
 
@@ -151,11 +155,30 @@ struct LicenseCheckTests {
         #expect(try Self.decide(unlisted, system: "Eth_3", options: ["X"], bound: true) == .option)
         let code = try Self.code(unlisted, system: "Eth_3")
         let verdict = LicenseCheck.evaluate(try LicenseKey(parsing: unlisted), code: code, origin: nil, isRevoked: false,
-                                            serverSystemID: nil, today: Self.today)
+                                            serverSystemID: nil, today: Self.today, now: Self.now)
         #expect(verdict == RulesVerdict(nil, needsBinding: true))
         let plain = LicenseCheck.evaluate(try LicenseKey(parsing: try Self.key(["users=1"])), code: code, origin: nil,
-                                          isRevoked: false, serverSystemID: nil, today: Self.today)
+                                          isRevoked: false, serverSystemID: nil, today: Self.today, now: Self.now)
         #expect(plain == RulesVerdict(nil))
+    }
+
+    @Test("8: borrow= asks for no more than the key's borrow=, none without it, never past the key's last day")
+    func rule8Borrow() throws {
+        let line = try Self.key(["borrow=14d", "option=Vario", "duration=01Jan2026-31Dec2026"])
+        #expect(try Self.decide(line, borrow: "14d") == nil)
+        #expect(try Self.decide(line, borrow: "336h") == nil)
+        #expect(try Self.decide(line, borrow: "15d") == .borrow)
+        #expect(try Self.decide(line, borrow: "1209601s") == .borrow)
+        #expect(try Self.decide(try Self.key(["users=2"]), borrow: "1d") == .borrow)
+        #expect(try Self.decide(try Self.key(["users=2"])) == nil)
+        // Rule 8 asks for the options first.
+        #expect(try Self.decide(line, options: ["Missing"], borrow: "15d") == .option)
+        // The key ends on 30 Nov 2026 (today is 22 Nov, noon): 8 days and 12 hours are left.
+        let ending = try Self.key(["borrow=14d", "duration=01Jan2026-30Nov2026"])
+        #expect(try Self.decide(ending, borrow: "8d") == nil)
+        #expect(try Self.decide(ending, borrow: "9d") == .borrow)
+        #expect(try Self.decide(ending, borrow: "203h") == nil)
+        #expect(try Self.decide(ending, borrow: "204h") == .borrow)
     }
 
     @Test("the first failing rule gives the reason")
@@ -174,7 +197,7 @@ struct LicenseCheckTests {
     func tokens() {
         #expect(CheckReason.allCases.map(\.rawValue) == [
             "malformed-key", "unsupported-field", "unknown-issuer", "bad-signature", "revoked", "not-yet-valid",
-            "expired", "product", "version", "host", "system-id", "option", "users", "hosts", "rights",
+            "expired", "product", "version", "host", "system-id", "option", "borrow", "users", "hosts", "rights",
             "binding", "unbind-limit",
         ])
     }

@@ -44,7 +44,7 @@ struct LicenseKeyTests {
         ("option=Opt.1+b_c-d", "option"), ("duration=01Jan2020-31Dec2020", "duration"),
         ("maintenance=29Feb2024-29Feb2024", "maintenance"), ("host=*.example.com", "host"), ("host=127.0.0.1", "host"),
         ("host=[::1]", "host"), ("host=xn--bcher-kva.example", "host"), ("systemid=HP_2067101737", "systemid"),
-        ("issuer=partner.2026", "issuer"), ("bind=3", "bind"),
+        ("issuer=partner.2026", "issuer"), ("bind=3", "bind"), ("borrow=14d", "borrow"),
     ])
     func everyField(field: String, name: String) throws {
         let key = try LicenseKey(parsing: "P \(field) " + Fixtures.placeholderSignature)
@@ -72,6 +72,14 @@ struct LicenseKeyTests {
         #expect(try LicenseKey(parsing: "P type=nodelocked bind=1 systemid=Eth_1 " + Fixtures.placeholderSignature).bindLimit == 1)
         #expect(try LicenseKey(parsing: "P users=2 " + Fixtures.placeholderSignature).bindLimit == nil)
         #expect(throws: LicenseKeyError.self) { try LicenseTerms(product: "P", fields: [.init("bind", "2"), .init("type", "floating")]) }
+    }
+
+    @Test("borrow=DURATION: the longest borrow in seconds, for the whole license wherever it stands")
+    func borrowLimit() throws {
+        #expect(try LicenseKey(parsing: "P option=O borrow=14d " + Fixtures.placeholderSignature).borrowSeconds == 14 * 86_400)
+        #expect(try LicenseKey(parsing: "P users=2 " + Fixtures.placeholderSignature).borrowSeconds == nil)
+        let key = try LicenseKey(parsing: "P duration=01Jan2026-31Dec2026 " + Fixtures.placeholderSignature)
+        #expect(key.lastValidMoment == UTCTimestamp("2026-12-31T23:59:59Z"))
     }
 
     @Test("limits before the first option are the base product's, after it the option's")
@@ -198,6 +206,10 @@ struct LicenseKeyTests {
         ("P bind=2 bind=3", "bind twice"),
         ("P bind=2 type=floating", "bind on a floating key"),
         ("P type=floating bind=2", "bind on a floating key, type first"),
+        ("P borrow=0d", "borrow of zero"),
+        ("P borrow=14", "borrow without a unit"),
+        ("P borrow=2w", "borrow in weeks"),
+        ("P borrow=1d borrow=2d", "borrow twice"),
     ]
 
     @Test("malformed keys are malformed-key", arguments: malformed)

@@ -63,6 +63,18 @@ struct StartupCodeTests {
         }
     }
 
+    @Test("borrow= line: a duration, round-tripped; its seconds")
+    func borrowLine() throws {
+        let code = try StartupCode(keyLine: Self.keyLine, revision: "7", userID: "abcdefgh", domain: "localhost", rights: 2, borrow: "14d")
+        let decoded = try StartupCode(decoding: code.encoded)
+        #expect(decoded == code && decoded.borrow == "14d" && decoded.borrowSeconds == 14 * 86_400)
+        #expect(String(decoding: code.text, as: UTF8.self).hasSuffix("\nrights=2\nborrow=14d"))
+        #expect(try StartupCode(decoding: Self.encode("\(Self.keyLine)\n7\nabcdefgh\nlocalhost")).borrowSeconds == nil)
+        #expect(throws: StartupCodeError.self) {
+            try StartupCode(keyLine: Self.keyLine, revision: "7", userID: "abcdefgh", domain: "localhost", borrow: "0s")
+        }
+    }
+
     @Test("the four lines alone; instance and computer default to the user ID")
     func minimal() throws {
         let code = try StartupCode(decoding: Self.encode("\(Self.keyLine)\n7\nabcdefgh\nlocalhost"))
@@ -145,6 +157,12 @@ struct StartupCodeTests {
         ("\(keyLine)\n7\nabcdefgh\nlocalhost\nrights=", "rights must be"),
         ("\(keyLine)\n7\nabcdefgh\nlocalhost\nrights=99999999999999999999", "rights must be"),
         ("\(keyLine)\n7\nabcdefgh\nlocalhost\nrights=2\nrights=2", "rights= line appears twice"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nborrow=0d", "borrow must be a duration"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nborrow=-1d", "borrow must be a duration"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nborrow=14", "borrow must be a duration"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nborrow=2w", "borrow must be a duration"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nborrow=", "borrow must be a duration"),
+        ("\(keyLine)\n7\nabcdefgh\nlocalhost\nborrow=1d\nborrow=1d", "borrow= line appears twice"),
     ]
 
     @Test("each line out of its form is a precise error", arguments: badCodes)

@@ -12,6 +12,9 @@ public enum CheckReason: String, Sendable, CaseIterable, Equatable, Hashable {
     case host
     case systemID = "system-id"
     case option
+    /// Rule 8: the code asks to borrow longer than the key allows, past its duration, or at all
+    /// when the key has no `borrow=` (SPEC §14).
+    case borrow
     case users
     case hosts
     case rights
@@ -25,7 +28,7 @@ public enum CheckReason: String, Sendable, CaseIterable, Equatable, Hashable {
     /// seats: its domain and revision are worth recording.
     public var isAfterRuleSix: Bool {
         switch self {
-        case .systemID, .option, .users, .hosts, .rights: true
+        case .systemID, .option, .borrow, .users, .hosts, .rights: true
         default: false
         }
     }

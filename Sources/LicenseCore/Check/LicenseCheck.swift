@@ -45,8 +45,9 @@ public enum LicenseCheck {
     ///   - isRevoked: whether the license is revoked in this realm.
     ///   - serverSystemID: this server's own system ID, which floating keys may be bound to.
     ///   - today: the current day in UTC.
+    ///   - now: the current time, for a borrow, which must end within the key's duration.
     public static func evaluate(_ key: LicenseKey, code: StartupCode, origin: String?, isRevoked: Bool,
-                                serverSystemID: String?, today: LicenseDate) -> RulesVerdict {
+                                serverSystemID: String?, today: LicenseDate, now: UTCTimestamp) -> RulesVerdict {
         if isRevoked { return RulesVerdict(.revoked) }
         if let reason = datesProductAndPlace(key, code: code, origin: origin, today: today) { return RulesVerdict(reason) }
         var needsBinding = false
@@ -62,7 +63,19 @@ public enum LicenseCheck {
         if code.options.contains(where: { key.terms.option(named: $0) == nil }) {
             return RulesVerdict(.option, needsBinding: needsBinding)
         }
+        if let reason = borrowing(key, code: code, now: now) {
+            return RulesVerdict(reason, needsBinding: needsBinding)
+        }
         return RulesVerdict(nil, needsBinding: needsBinding)
+    }
+
+    /// Rule 8's second half (SPEC §14): a `borrow=` line asks for no more than the key's
+    /// `borrow=` allows (a key without one allows none) and ends within the key's duration.
+    public static func borrowing(_ key: LicenseKey, code: StartupCode, now: UTCTimestamp) -> CheckReason? {
+        guard let asked = code.borrowSeconds else { return nil }
+        guard let allowed = key.borrowSeconds, asked <= allowed else { return .borrow }
+        if let last = key.lastValidMoment, now.secondsSince1970 + Int64(asked) > last.secondsSince1970 { return .borrow }
+        return nil
     }
 
     /// Rules 4–6: the day, the program (product and version) and where it runs (domain, origin).

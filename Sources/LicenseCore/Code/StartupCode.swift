@@ -1,6 +1,6 @@
 /// What a client sends each time it starts (SPEC §2): its key line, revision, user ID and
 /// domain, and optionally its system ID, instance ID, the options it needs, the product it is,
-/// a nonce and the rights it debits.
+/// a nonce, the rights it debits and how long it would borrow its seat.
 ///
 /// Every line but the key line is checked here; what is wrong inside the key line is the
 /// check's business (`malformed-key`, `unsupported-field`), not a 400.
@@ -27,6 +27,8 @@ public struct StartupCode: Equatable, Sendable {
     public let nonce: String?
     /// The `rights=` line: how many rights this start debits (SPEC §2); nil when the code has none.
     public let rights: Int?
+    /// The `borrow=` line as sent (SPEC §14: keep the seat that long without checks); nil when absent.
+    public let borrow: String?
     /// The decoded text as the client built it, which a signed answer is bound to (SPEC §7).
     public let text: [UInt8]
 
@@ -38,11 +40,13 @@ public struct StartupCode: Equatable, Sendable {
     public var debit: Int { rights ?? 1 }
     /// The most rights one start may debit (SPEC §2).
     public static let debitRange = 1...1_000_000
+    /// The `borrow=` line's duration in seconds.
+    public var borrowSeconds: Int? { self.borrow.flatMap(DurationText.seconds) }
 
     /// A code from its parts, each checked as decoding would check it.
     public init(keyLine: String, revision: String, userID: String, domain: String,
                 system: String? = nil, instance: String? = nil, options: [String] = [], product: String? = nil,
-                nonce: String? = nil, rights: Int? = nil) throws(StartupCodeError) {
+                nonce: String? = nil, rights: Int? = nil, borrow: String? = nil) throws(StartupCodeError) {
         guard !keyLine.utf8.contains(where: { $0 == ASCII.lineFeed || $0 == ASCII.carriageReturn }) else {
             throw StartupCodeError("the key line must not contain a line break")
         }
@@ -57,9 +61,11 @@ public struct StartupCode: Equatable, Sendable {
         self.nonce = try nonce.map { n throws(StartupCodeError) in try Self.nonce(n) }
         if let rights, !Self.debitRange.contains(rights) { throw Self.rightsError }
         self.rights = rights
+        self.borrow = try borrow.map { b throws(StartupCodeError) in try Self.borrowDuration(b) }
         let text = Self.text(keyLine: self.keyLine, lines: Self.lines(revision: self.revision, userID: self.userID, domain: self.domain,
                                                                      system: self.system, instance: self.instance, options: self.options,
-                                                                     product: self.product, nonce: self.nonce, rights: rights))
+                                                                     product: self.product, nonce: self.nonce, rights: rights,
+                                                                     borrow: self.borrow))
         guard text.count <= Self.maximumDecodedLength else {
             throw StartupCodeError("the code is longer than \(Self.maximumDecodedLength) bytes")
         }
@@ -105,10 +111,11 @@ public struct StartupCode: Equatable, Sendable {
         var product: String?
         var nonce: String?
         var rights: Int?
+        var borrow: String?
         for line in lines.dropFirst(names.count) {
             let text = try ascii(line, "an extra line")
             guard let equals = text.firstIndex(of: "=") else {
-                throw StartupCodeError("an extra line must be system=, instance=, options=, product=, nonce= or rights=")
+                throw StartupCodeError("an extra line must be system=, instance=, options=, product=, nonce=, rights= or borrow=")
             }
             let name = text[..<equals]
             let value = String(text[text.index(after: equals)...])
@@ -131,8 +138,11 @@ public struct StartupCode: Equatable, Sendable {
             case "rights":
                 guard rights == nil else { throw StartupCodeError("the rights= line appears twice") }
                 rights = try Self.debit(value)
+            case "borrow":
+                guard borrow == nil else { throw StartupCodeError("the borrow= line appears twice") }
+                borrow = try Self.borrowDuration(value)
             default:
-                throw StartupCodeError("unknown extra line; expected system=, instance=, options=, product=, nonce= or rights=")
+                throw StartupCodeError("unknown extra line; expected system=, instance=, options=, product=, nonce=, rights= or borrow=")
             }
         }
         self.system = system
@@ -141,6 +151,7 @@ public struct StartupCode: Equatable, Sendable {
         self.product = product
         self.nonce = nonce
         self.rights = rights
+        self.borrow = borrow
         self.text = text
     }
 
@@ -156,7 +167,7 @@ public struct StartupCode: Equatable, Sendable {
 
     /// The lines after the key line, as a client builds them.
     private static func lines(revision: DottedNumber, userID: String, domain: HostName, system: String?, instance: String?,
-                              options: [String], product: String?, nonce: String?, rights: Int?) -> [String] {
+                              options: [String], product: String?, nonce: String?, rights: Int?, borrow: String?) -> [String] {
         var lines = [revision.text, userID, domain.text]
         if let system { lines.append("system=" + system) }
         if let instance { lines.append("instance=" + instance) }
@@ -164,6 +175,7 @@ public struct StartupCode: Equatable, Sendable {
         if let product { lines.append("product=" + product) }
         if let nonce { lines.append("nonce=" + nonce) }
         if let rights { lines.append("rights=" + String(rights)) }
+        if let borrow { lines.append("borrow=" + borrow) }
         return lines
     }
 
@@ -230,6 +242,13 @@ public struct StartupCode: Equatable, Sendable {
         guard let first = text.utf8.first, first != UInt8(ascii: "0"), text.utf8.count <= 7, text.utf8.allSatisfy(ASCII.isDigit),
               let value = Int(text), debitRange.contains(value) else { throw rightsError }
         return value
+    }
+
+    private static func borrowDuration(_ text: String) throws(StartupCodeError) -> String {
+        guard DurationText.seconds(text) != nil else {
+            throw StartupCodeError("borrow must be a duration: a number from 1 and a unit, 90s, 15m, 24h or 14d")
+        }
+        return text
     }
 
     /// The lengths a nonce may have (SPEC §2).

@@ -81,6 +81,8 @@ public struct LicenseTerms: Equatable, Sendable {
     /// `bind=N`: how many computers the holder may bind the license to (SPEC §13); nil: none.
     /// Only on node-locked keys.
     public let bindLimit: Int?
+    /// `borrow=DURATION`: the longest a seat may be borrowed, in seconds (SPEC §14); nil: none.
+    public let borrowSeconds: Int?
 
     /// The canonical signed message: the product and each field as `name=value`, in key
     /// order, joined by single spaces.
@@ -106,7 +108,7 @@ public struct LicenseTerms: Equatable, Sendable {
 
     init(product: String, fields: [Field], id: String?, licensee: String?, version: VersionRule?, type: LicenseType,
          baseLimits: Limits, options: [Option], duration: DateRange?, maintenance: DateRange?, hosts: [HostPattern],
-         systemIDs: [String], issuer: String, bindLimit: Int?) {
+         systemIDs: [String], issuer: String, bindLimit: Int?, borrowSeconds: Int?) {
         self.product = product
         self.fields = fields
         self.id = id
@@ -121,6 +123,12 @@ public struct LicenseTerms: Equatable, Sendable {
         self.systemIDs = systemIDs
         self.issuer = issuer
         self.bindLimit = bindLimit
+        self.borrowSeconds = borrowSeconds
+    }
+
+    /// The last second the key is valid, when it has a `duration`: the end of its last day, UTC.
+    public var lastValidMoment: UTCTimestamp? {
+        duration.map { UTCTimestamp(secondsSince1970: ($0.last.daysSince1970 + 1) * 86_400 - 1) }
     }
 }
 

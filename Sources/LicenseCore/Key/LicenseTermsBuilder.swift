@@ -4,7 +4,7 @@ struct LicenseTermsBuilder {
     /// The field names SPEC §1 defines, `signature` aside; any other is `unsupported-field`.
     static let knownNames: Set<String> = [
         "id", "licensee", "version", "type", "rights", "users", "hosts", "option",
-        "duration", "maintenance", "host", "systemid", "issuer", "bind",
+        "duration", "maintenance", "host", "systemid", "issuer", "bind", "borrow",
     ]
 
     private var product = ""
@@ -23,6 +23,7 @@ struct LicenseTermsBuilder {
     private var systemIDs: [String] = []
     private var issuer: String?
     private var bindLimit: Int?
+    private var borrowSeconds: Int?
 
     mutating func setProduct(_ name: String, column: Int?) throws(LicenseKeyError) {
         guard ASCII.isProductName(name.utf8) else {
@@ -110,6 +111,12 @@ struct LicenseTermsBuilder {
             try once(bindLimit)
             guard let limit = Self.limit(value) else { throw malformed("must be a whole number from 1, without leading zeros") }
             bindLimit = limit
+        case "borrow":
+            try once(borrowSeconds)
+            guard let seconds = DurationText.seconds(value) else {
+                throw malformed("must be a duration: a number from 1 and a unit, 90s, 15m, 24h or 14d")
+            }
+            borrowSeconds = seconds
         default:
             // Unreachable from input: unknown names were refused above; this catches a field
             // added to the known list without its rule, which every key test would hit.
@@ -156,6 +163,7 @@ struct LicenseTermsBuilder {
         return LicenseTerms(
             product: product, fields: fields, id: id, licensee: licensee, version: version,
             type: type ?? .nodelocked, baseLimits: baseLimits, options: options, duration: duration,
-            maintenance: maintenance, hosts: hosts, systemIDs: systemIDs, issuer: issuer ?? LicenseTerms.defaultIssuer, bindLimit: bindLimit)
+            maintenance: maintenance, hosts: hosts, systemIDs: systemIDs, issuer: issuer ?? LicenseTerms.defaultIssuer, bindLimit: bindLimit,
+            borrowSeconds: borrowSeconds)
     }
 }

@@ -39,7 +39,7 @@ public final class CheckHandler {
     private func answerCheck(_ request: ServiceRequest) -> Answer {
         requests.afterRulesOneAndTwo(request, countingRefusals: true) { start throws(StoreError) in
             let verdict = LicenseCheck.evaluate(start.key, code: start.code, origin: request.origin, isRevoked: false,
-                                                serverSystemID: settings.serverSystemID, today: settings.today())
+                                                serverSystemID: settings.serverSystemID, today: settings.today(), now: settings.now())
             if let reason = verdict.reason {
                 // Revocation (rule 3) outranks rules 4–8, so a refusal asks for it; a start that
                 // passes them learns it from the statement that refreshes its seat. So does rule

@@ -60,7 +60,7 @@ public final class SeatStore: SeatStoring {
         // The whole of a check's seat work, one round trip (take_seat, sql/functions/seats.sql).
         "take_seat": """
             SELECT outcome, refused_scope, floor(extract(epoch FROM active_until))::bigint AS until, lease_seconds
-            FROM take_seat($1, $2, $3, $4, $5, $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10, $11, $12, $13, $14)
+            FROM take_seat($1, $2, $3, $4, $5, $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10, $11, $12, $13, $14, $15)
             """,
         "bind_computer": "SELECT outcome, bound FROM bind_computer($1, $2, $3, $4, $5, $6, $7)",
         "unbind_computer": "SELECT outcome, bound FROM unbind_computer($1, $2, $3, $4, $5, $6, $7)",
@@ -105,6 +105,7 @@ public final class SeatStore: SeatStoring {
             try connection.run("take_seat", request.license.parameters + [.text(request.fingerprint)] + Self.scopeArrays(request.scopes) + [
                 .bytes(request.user.bytes), .bytes(request.instance.bytes), .bytes(request.computer.bytes),
                 .integer(Int64(request.rights)), .boolean(request.computerMustBeBound),
+                request.borrowSeconds.map { .integer($0) } ?? .null,
             ]).single()
         }
         return try StoreError.translating { () throws(PostgresError) in

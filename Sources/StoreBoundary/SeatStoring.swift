@@ -76,9 +76,11 @@ public struct SeatRequest: Sendable {
     public let rights: Int
     /// Rule 7 for a key its holder binds: the computer must be bound to the license (SPEC §13).
     public let computerMustBeBound: Bool
+    /// A borrow (SPEC §14): the seat counts this many seconds from now, past its leases; nil: none.
+    public let borrowSeconds: Int?
 
     public init(license: LicenseIdentity, fingerprint: String, scopes: [SeatScope], user: SeatHash, instance: SeatHash,
-                computer: SeatHash, rights: Int = 1, computerMustBeBound: Bool = false) {
+                computer: SeatHash, rights: Int = 1, computerMustBeBound: Bool = false, borrowSeconds: Int? = nil) {
         self.license = license
         self.fingerprint = fingerprint
         self.scopes = scopes
@@ -87,14 +89,15 @@ public struct SeatRequest: Sendable {
         self.computer = computer
         self.rights = rights
         self.computerMustBeBound = computerMustBeBound
+        self.borrowSeconds = borrowSeconds
     }
 }
 
 /// What became of a seat request.
 public enum SeatOutcome: Equatable, Sendable {
     /// The seat is active, refreshed or admitted, until `until` unless checked again: the moment
-    /// the store counts it to (the leases the database counts with), for the signed answer's
-    /// `until`; `lease` is the lease it was counted with, in seconds (a third of it is the heartbeat).
+    /// the store counts it to (the leases the database counts with, or a borrow's end), for the
+    /// signed answer's `until`; `lease` is the lease it was counted with, in seconds (a third of it is the heartbeat).
     case seated(until: UTCTimestamp, leaseSeconds: Int64)
     /// The license or this key is revoked in this realm (rule 3).
     case revoked

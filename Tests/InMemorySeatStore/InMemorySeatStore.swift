@@ -75,7 +75,9 @@ public final class InMemorySeatStore: SeatStoring {
             return .computerNotBound
         }
         let leaseSeconds = request.scopes.contains { $0.limits.rights != nil } ? instanceLeaseSeconds : seatLeaseSeconds
-        let seated = SeatOutcome.seated(until: UTCTimestamp(secondsSince1970: now().secondsSince1970 + leaseSeconds),
+        // A borrow holds the seat past its lease (SPEC §14); seats here never lapse, so only `until` shows it.
+        let heldSeconds = max(leaseSeconds, Int64(request.borrowSeconds ?? 0))
+        let seated = SeatOutcome.seated(until: UTCTimestamp(secondsSince1970: now().secondsSince1970 + heldSeconds),
                                         leaseSeconds: leaseSeconds)
         let wanted = request.scopes.map { seat(request, scope: $0.name) }
         if wanted.allSatisfy({ seats.contains($0) && debits[$0] == request.rights }) { return seated }

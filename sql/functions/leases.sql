@@ -4,8 +4,10 @@
 --   active_since(at)           both moments below in one row (take_seat's, on every check)
 --   seat_active_since(at)      a seat counts for users and hosts if its last_seen is after this
 --   instance_active_since(at)  a seat counts for rights (a running instance) if its last_seen is after this
+--   seat_counts(...)           whether a seat counts at a moment: checked after one of those, or
+--                              borrowed past the moment (SPEC §14)
 --
--- Every function and view that asks whether a seat is active compares last_seen with these.
+-- Every function and view that asks whether a seat is active asks seat_counts with these.
 
 -- A set-returning SQL function, so that PostgreSQL inlines it into the query that calls it: a
 -- read of the leases row, no call.
@@ -13,6 +15,13 @@ CREATE FUNCTION active_since(at timestamptz) RETURNS TABLE (seat_after timestamp
 LANGUAGE sql STABLE ROWS 1
     AS $$ SELECT at - seat_lease, at - instance_lease FROM leases $$;
 COMMENT ON FUNCTION active_since(timestamptz) IS 'At moment at: a seat counts for users and hosts if its last_seen is after seat_after, for rights if after instance_after.';
+
+-- One expression, IMMUTABLE and without a table: PostgreSQL inlines it into every query.
+CREATE FUNCTION seat_counts(seen timestamptz, borrowed timestamptz, after timestamptz, at timestamptz) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+    AS $$ SELECT seen > after OR borrowed > at $$;
+COMMENT ON FUNCTION seat_counts(timestamptz, timestamptz, timestamptz, timestamptz) IS
+    'Whether a seat (its last_seen and borrowed_until) counts at moment at: checked after after (a lease before at), or borrowed past at.';
 
 -- PL/pgSQL rather than SQL: a scalar SQL function that reads a table is not inlined, and would be
 -- parsed and planned at every call; PL/pgSQL keeps its statement's plan for the session. As the

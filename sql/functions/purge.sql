@@ -2,7 +2,8 @@
 -- transaction, until they remove nothing, so that no call holds many row locks or dead rows
 -- while pools serve.
 
--- Up to `batch` seats that are past the lease and not needed for this month's distinct counts.
+-- Up to `batch` seats that are past the lease, not borrowed, and not needed for this month's
+-- distinct counts.
 CREATE FUNCTION purge_lapsed_seats(batch integer) RETURNS bigint LANGUAGE sql
 SET TimeZone = 'UTC'
 AS $$
@@ -10,6 +11,7 @@ AS $$
         DELETE FROM seats s WHERE s.ctid = ANY (ARRAY(
             SELECT ctid FROM seats
             WHERE last_seen < least(seat_active_since(now()), date_trunc('month', now()))
+              AND NOT coalesce(borrowed_until > now(), false)
             LIMIT batch))
         RETURNING 1
     )

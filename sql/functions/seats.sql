@@ -25,6 +25,9 @@ GRANT EXECUTE ON FUNCTION license_revoked(text, text, text) TO license_pool;
 -- seat_rights:    what this start debits (the code's rights= line, SPEC §2); rights in use are
 --                 the sum of the active instances' debits. A seat asking for another debit than
 --                 it holds goes through admission with it; refused, it keeps the old one.
+-- borrow_seconds: the code's borrow= line (SPEC §14), NULL without one: the seat counts until
+--                 then in every scope, past both leases; a later borrow extends it, a check
+--                 without one never shortens it
 -- must_be_bound:  rule 7 for a key its holder binds (bind=, SPEC §13), when the code's computer
 --                 is not among the key's systemid fields: it passes only if the computer is bound
 --                 to the license (bindings.sql); checked here, so that it costs no round trip
@@ -35,13 +38,13 @@ GRANT EXECUTE ON FUNCTION license_revoked(text, text, text) TO license_pool;
 -- refused_scope:  for a refusal, the first scope without room
 -- active_until:   for refreshed and admitted, when the seat stops counting unless checked again:
 --                 the instance lease where a scope counts rights, else the seat lease, as this
---                 database counts them (whatever a pool's own --lease says); what a signed
---                 answer's `until` says (SPEC §7)
+--                 database counts them (whatever a pool's own --lease says), or the borrow's
+--                 end when later; what a signed answer's `until` says (SPEC §7)
 -- lease_seconds:  that lease in seconds (a third of it is the heartbeat, SPEC §8)
 CREATE FUNCTION take_seat(
     seat_realm text, seat_issuer text, seat_product text, seat_license text, key_fingerprint text,
     scopes text[], users_limits bigint[], hosts_limits bigint[], rights_limits bigint[],
-    seat_user bytea, seat_instance bytea, seat_computer bytea, seat_rights bigint, must_be_bound boolean,
+    seat_user bytea, seat_instance bytea, seat_computer bytea, seat_rights bigint, must_be_bound boolean, borrow_seconds bigint,
     OUT outcome text, OUT refused_scope text, OUT active_until timestamptz, OUT lease_seconds bigint
 ) LANGUAGE plpgsql
 AS $$
@@ -59,6 +62,8 @@ DECLARE
     rights_limit bigint;
     active bigint;
     present boolean;
+    borrow_until timestamptz := now() + make_interval(secs => borrow_seconds);
+    seat_borrowed timestamptz;
 BEGIN
     -- Rule 3, and both moments a seat is active after (leases.sql), in one query: each function
     -- is inlined into it.
@@ -75,7 +80,6 @@ BEGIN
         RETURN;
     END IF;
     holds_after := CASE WHEN counts_rights THEN instance_after ELSE active_after END;
-    active_until := now() + (now() - holds_after);
     lease_seconds := extract(epoch FROM now() - holds_after)::bigint;
 
     -- The common case: the seat is active in every scope, and is refreshed (one statement per
@@ -88,20 +92,25 @@ BEGIN
     -- instance is the user, so that a client sending a new instance ID with every start grows no
     -- row; the license's rows stay bounded by its users and computers. Where rights are limited, a
     -- seat is refreshed only with the debit it was admitted with.
+    -- A borrowed seat is active until its borrow ends; the answer's until is the earliest over
+    -- the scopes of the later of the lease and the borrow.
     FOR scope_number IN 1 .. cardinality(scopes) LOOP
-        UPDATE seats SET last_seen = now(), rights = seat_rights
+        UPDATE seats SET last_seen = now(), rights = seat_rights, borrowed_until = greatest(borrowed_until, borrow_until)
         WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
           AND scope = scopes[scope_number] AND user_hash = seat_user
           AND instance_hash = CASE WHEN rights_limits[scope_number] IS NULL THEN seat_user ELSE seat_instance END
-          AND computer_hash = seat_computer AND last_seen > holds_after
-          AND (rights_limits[scope_number] IS NULL OR rights = seat_rights);
+          AND computer_hash = seat_computer AND seat_counts(last_seen, borrowed_until, holds_after, now())
+          AND (rights_limits[scope_number] IS NULL OR rights = seat_rights)
+        RETURNING borrowed_until INTO seat_borrowed;
         refreshed := FOUND;
         EXIT WHEN NOT refreshed;
+        active_until := least(active_until, greatest(now() + (now() - holds_after), seat_borrowed));
     END LOOP;
     IF refreshed THEN
         outcome := 'refreshed';
         RETURN;
     END IF;
+    active_until := NULL;
 
     -- Admission. Durable before the answer says valid, whatever the connection's default.
     PERFORM set_config('synchronous_commit', 'on', true);
@@ -134,12 +143,12 @@ BEGIN
             SELECT count(*) INTO active FROM (
                 SELECT DISTINCT user_hash FROM seats
                 WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
-                  AND scope = scope_name AND last_seen > active_after
+                  AND scope = scope_name AND seat_counts(last_seen, borrowed_until, active_after, now())
                 LIMIT nullif(users_limit, 9223372036854775807) + 1) AS users;
             present := EXISTS (SELECT FROM seats
                                WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product
                                  AND license_id = seat_license AND scope = scope_name
-                                 AND user_hash = seat_user AND last_seen > active_after);
+                                 AND user_hash = seat_user AND seat_counts(last_seen, borrowed_until, active_after, now()));
             IF active + (NOT present)::int > users_limit THEN
                 outcome := 'users';
             END IF;
@@ -148,12 +157,12 @@ BEGIN
             SELECT count(*) INTO active FROM (
                 SELECT DISTINCT computer_hash FROM seats
                 WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product AND license_id = seat_license
-                  AND scope = scope_name AND last_seen > active_after
+                  AND scope = scope_name AND seat_counts(last_seen, borrowed_until, active_after, now())
                 LIMIT nullif(hosts_limit, 9223372036854775807) + 1) AS hosts;
             present := EXISTS (SELECT FROM seats
                                WHERE realm = seat_realm AND issuer = seat_issuer AND product = seat_product
                                  AND license_id = seat_license AND scope = scope_name
-                                 AND computer_hash = seat_computer AND last_seen > active_after);
+                                 AND computer_hash = seat_computer AND seat_counts(last_seen, borrowed_until, active_after, now()));
             IF active + (NOT present)::int > hosts_limit THEN
                 outcome := 'hosts';
             END IF;
@@ -166,7 +175,7 @@ BEGIN
             DELETE FROM seats o
             WHERE o.realm = seat_realm AND o.issuer = seat_issuer AND o.product = seat_product
               AND o.license_id = seat_license AND o.scope = scope_name
-              AND o.last_seen <= instance_after AND o.instance_hash <> o.user_hash
+              AND NOT seat_counts(o.last_seen, o.borrowed_until, instance_after, now()) AND o.instance_hash <> o.user_hash
               AND EXISTS (SELECT FROM seats n
                           WHERE n.realm = o.realm AND n.issuer = o.issuer AND n.product = o.product
                             AND n.license_id = o.license_id AND n.scope = o.scope AND n.user_hash = o.user_hash
@@ -177,7 +186,7 @@ BEGIN
             SELECT coalesce(sum(debits.rights), 0) INTO active FROM (
                 SELECT s.rights FROM seats s
                 WHERE s.realm = seat_realm AND s.issuer = seat_issuer AND s.product = seat_product AND s.license_id = seat_license
-                  AND s.scope = scope_name AND s.last_seen > instance_after
+                  AND s.scope = scope_name AND seat_counts(s.last_seen, s.borrowed_until, instance_after, now())
                   AND NOT (s.user_hash = seat_user AND s.instance_hash = seat_instance AND s.computer_hash = seat_computer)
                 LIMIT nullif(rights_limit, 9223372036854775807) + 1) AS debits;
             IF active + seat_rights > rights_limit THEN
@@ -191,14 +200,21 @@ BEGIN
             RETURN;
         END IF;
     END LOOP;
-    INSERT INTO seats (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash, first_seen, last_seen,
-                       rights)
-    SELECT seat_realm, seat_issuer, seat_product, seat_license, s.scope, seat_user,
-           CASE WHEN s.rights_limit IS NULL THEN seat_user ELSE seat_instance END, seat_computer, now(), now(), seat_rights
-    FROM unnest(scopes, rights_limits) AS s(scope, rights_limit)
-    ON CONFLICT (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash) DO UPDATE SET
-        first_seen = CASE WHEN seats.last_seen > active_after THEN seats.first_seen ELSE now() END,
-        last_seen = now(), rights = EXCLUDED.rights;
+    WITH taken AS (
+        INSERT INTO seats AS t (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash, first_seen,
+                                last_seen, rights, borrowed_until)
+        SELECT seat_realm, seat_issuer, seat_product, seat_license, s.scope, seat_user,
+               CASE WHEN s.rights_limit IS NULL THEN seat_user ELSE seat_instance END, seat_computer, now(), now(), seat_rights,
+               borrow_until
+        FROM unnest(scopes, rights_limits) AS s(scope, rights_limit)
+        ON CONFLICT (realm, issuer, product, license_id, scope, user_hash, instance_hash, computer_hash) DO UPDATE SET
+            first_seen = CASE WHEN seat_counts(t.last_seen, t.borrowed_until, active_after, now()) THEN t.first_seen ELSE now() END,
+            last_seen = now(), rights = EXCLUDED.rights,
+            borrowed_until = CASE WHEN t.borrowed_until > now() THEN greatest(t.borrowed_until, EXCLUDED.borrowed_until)
+                                  ELSE EXCLUDED.borrowed_until END
+        RETURNING t.borrowed_until
+    )
+    SELECT greatest(now() + (now() - holds_after), min(coalesce(taken.borrowed_until, now()))) INTO active_until FROM taken;
     outcome := 'admitted';
 END
 $$;
@@ -217,15 +233,18 @@ AS $$
     SELECT s.scope,
            (SELECT coalesce(sum(c.rights), 0)::bigint FROM (SELECT t.rights FROM seats t
                                   WHERE t.realm = seat_realm AND t.issuer = seat_issuer AND t.product = seat_product
-                                    AND t.license_id = seat_license AND t.scope = s.scope AND t.last_seen > a.instance_after
+                                    AND t.license_id = seat_license AND t.scope = s.scope
+                                    AND seat_counts(t.last_seen, t.borrowed_until, a.instance_after, now())
                                   LIMIT count_limit + 1) AS c),
            (SELECT count(*) FROM (SELECT DISTINCT t.user_hash FROM seats t
                                   WHERE t.realm = seat_realm AND t.issuer = seat_issuer AND t.product = seat_product
-                                    AND t.license_id = seat_license AND t.scope = s.scope AND t.last_seen > a.after
+                                    AND t.license_id = seat_license AND t.scope = s.scope
+                                    AND seat_counts(t.last_seen, t.borrowed_until, a.after, now())
                                   LIMIT count_limit + 1) AS c),
            (SELECT count(*) FROM (SELECT DISTINCT t.computer_hash FROM seats t
                                   WHERE t.realm = seat_realm AND t.issuer = seat_issuer AND t.product = seat_product
-                                    AND t.license_id = seat_license AND t.scope = s.scope AND t.last_seen > a.after
+                                    AND t.license_id = seat_license AND t.scope = s.scope
+                                    AND seat_counts(t.last_seen, t.borrowed_until, a.after, now())
                                   LIMIT count_limit + 1) AS c)
     FROM unnest(scopes) AS s(scope),
          (SELECT seat_after AS after, instance_after FROM active_since(now())) AS a;
@@ -234,7 +253,8 @@ COMMENT ON FUNCTION scope_usage(text, text, text, text, text[], bigint) IS 'Acti
 REVOKE ALL ON FUNCTION scope_usage(text, text, text, text, text[], bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION scope_usage(text, text, text, text, text[], bigint) TO license_pool;
 
--- /release (SPEC §3): the user's instance leaves every scope of the license at once. In a scope
+-- /release (SPEC §3): the user's instance leaves every scope of the license at once; a borrowed
+-- seat is returned early (SPEC §14). In a scope
 -- without a rights limit the instance is its user's (take_seat), so the user's seat there ends.
 CREATE FUNCTION release_seat(seat_realm text, seat_issuer text, seat_product text, seat_license text,
                              seat_user bytea, seat_instance bytea) RETURNS void

@@ -83,11 +83,11 @@ AS $$
     ), chosen AS (
         -- Every seat, or (the One-Time Filter skips the other branch) those of the given scopes,
         -- each found through the seats' primary key prefix.
-        SELECT t.realm, t.issuer, t.product, t.license_id, t.scope, t.user_hash, t.computer_hash, t.last_seen, t.rights
+        SELECT t.realm, t.issuer, t.product, t.license_id, t.scope, t.user_hash, t.computer_hash, t.last_seen, t.rights, t.borrowed_until
         FROM seats t
         WHERE licenses IS NULL
         UNION ALL
-        SELECT t.realm, t.issuer, t.product, t.license_id, t.scope, t.user_hash, t.computer_hash, t.last_seen, t.rights
+        SELECT t.realm, t.issuer, t.product, t.license_id, t.scope, t.user_hash, t.computer_hash, t.last_seen, t.rights, t.borrowed_until
         FROM (SELECT DISTINCT * FROM unnest(realms, issuers, products, licenses, scopes)) AS g(realm, issuer, product, license_id, scope)
         JOIN seats t ON t.realm = g.realm AND t.issuer = g.issuer AND t.product = g.product AND t.license_id = g.license_id
                     AND t.scope = g.scope
@@ -96,12 +96,12 @@ AS $$
         SELECT t.realm, t.issuer, t.product, t.license_id, t.scope,
                count(DISTINCT t.user_hash) FILTER (WHERE t.last_seen >= w.day_start) AS users,
                count(DISTINCT t.computer_hash) FILTER (WHERE t.last_seen >= w.day_start) AS hosts,
-               count(DISTINCT t.user_hash) FILTER (WHERE t.last_seen > w.active_after) AS peak_users,
-               count(DISTINCT t.computer_hash) FILTER (WHERE t.last_seen > w.active_after) AS peak_hosts,
-               coalesce(sum(t.rights) FILTER (WHERE t.last_seen > w.instance_after), 0) AS peak_rights,
+               count(DISTINCT t.user_hash) FILTER (WHERE seat_counts(t.last_seen, t.borrowed_until, w.active_after, at)) AS peak_users,
+               count(DISTINCT t.computer_hash) FILTER (WHERE seat_counts(t.last_seen, t.borrowed_until, w.active_after, at)) AS peak_hosts,
+               coalesce(sum(t.rights) FILTER (WHERE seat_counts(t.last_seen, t.borrowed_until, w.instance_after, at)), 0) AS peak_rights,
                count(DISTINCT t.user_hash) AS month_users, count(DISTINCT t.computer_hash) AS month_hosts
         FROM chosen t, window_ w
-        WHERE t.last_seen <= at AND t.last_seen >= least(w.month_start, w.active_after)
+        WHERE t.last_seen <= at AND (t.last_seen >= least(w.month_start, w.active_after) OR t.borrowed_until > at)
         GROUP BY t.realm, t.issuer, t.product, t.license_id, t.scope
     ), now_ AS (
         -- In use now: the active users, computers and rights just counted.

@@ -13,16 +13,16 @@ FROM licenses l
 JOIN license_scopes s USING (realm, issuer, product, license_id)
 LEFT JOIN LATERAL (
     SELECT count(DISTINCT user_hash) AS users, count(DISTINCT computer_hash) AS hosts,
-           coalesce(sum(t.rights) FILTER (WHERE t.last_seen > (SELECT instance_active_since(now()))), 0) AS rights
+           coalesce(sum(t.rights) FILTER (WHERE seat_counts(t.last_seen, t.borrowed_until, (SELECT instance_active_since(now())), now())), 0) AS rights
     FROM seats t
     WHERE t.realm = s.realm AND t.issuer = s.issuer AND t.product = s.product AND t.license_id = s.license_id
-      AND t.scope = s.scope AND t.last_seen > (SELECT seat_active_since(now()))
+      AND t.scope = s.scope AND seat_counts(t.last_seen, t.borrowed_until, (SELECT seat_active_since(now())), now())
 ) a ON true;
 COMMENT ON VIEW report_usage_now IS 'Usage now: per license and scope, each limit beside the users, hosts and rights active now.';
 COMMENT ON COLUMN report_usage_now.issuer IS 'The issuer that signed the license''s keys; with realm, product and license_id it names the license.';
 COMMENT ON COLUMN report_usage_now.scope IS 'base for the product itself, else the option''s name.';
 COMMENT ON COLUMN report_usage_now.users_limit IS 'users= of the key; NULL: no limit.';
-COMMENT ON COLUMN report_usage_now.users_active IS 'Distinct users holding an active seat (checked within the lease).';
+COMMENT ON COLUMN report_usage_now.users_active IS 'Distinct users holding an active seat (checked within the lease, or borrowed).';
 COMMENT ON COLUMN report_usage_now.hosts_limit IS 'hosts= of the key; NULL: no limit.';
 COMMENT ON COLUMN report_usage_now.hosts_active IS 'Distinct computers holding an active seat.';
 COMMENT ON COLUMN report_usage_now.rights_limit IS 'rights= of the key; NULL: no limit.';

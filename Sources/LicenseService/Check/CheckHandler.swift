@@ -75,7 +75,7 @@ public final class CheckHandler {
             },
             user: requests.hash(.user, start.code.userID), instance: requests.hash(.instance, start.code.effectiveInstance),
             computer: requests.hash(.computer, start.code.effectiveComputer), rights: start.code.debit,
-            computerMustBeBound: computerMustBeBound)
+            computerMustBeBound: computerMustBeBound, borrowSeconds: start.code.borrowSeconds)
         var outcome = try store.seat(request)
         if outcome == .unregistered {
             try requests.register(start.key, as: start.license, fingerprint: start.fingerprint)

@@ -9,9 +9,10 @@ SWIFT ?= swift
 # make deb needs dpkg-dev (dpkg-shlibdeps) and help2man (the man pages); the package's tests
 # need lintian and debootstrap (a clean Debian 12 root to install it into). The browser client's
 # tests drive a headless Chromium through chromium-driver and python3-selenium; the availability
-# tests talk FastCGI to a pool directly with libfcgi-bin's cgi-fcgi.
+# tests talk FastCGI to a pool directly with libfcgi-bin's cgi-fcgi; the offline client's tests move a
+# process's clock with faketime (libfaketime) and cut it off the network with util-linux's unshare.
 APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl prometheus systemd \
-	dpkg-dev help2man lintian debootstrap chromium chromium-driver python3-selenium fonts-dejavu-core libfcgi-bin iproute2
+	dpkg-dev help2man lintian debootstrap chromium chromium-driver python3-selenium fonts-dejavu-core libfcgi-bin iproute2 faketime
 
 .PHONY: all deps build release deb test check docs run bench bench-reports soak fuzz clean
 

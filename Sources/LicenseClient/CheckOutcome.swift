@@ -14,6 +14,9 @@ public enum CheckOutcome: Equatable, Sendable {
     case validOffline(until: UTCTimestamp)
     /// No answer and no kept one, with `failClosed`: the program must not run.
     case offline(String)
+    /// No answer, and this computer's clock reads more than an hour before a time the server
+    /// signed (SPEC §14, `invalid clock`): a kept answer is not used; the program must not run.
+    case clock(String)
 }
 
 /// What `/release` did.

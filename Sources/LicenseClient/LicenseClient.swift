@@ -59,8 +59,8 @@ public struct LicenseClient: Sendable {
     public let answerCachePath: String?
     /// Whether a start without the server and without a kept answer is refused (`.offline`).
     public let failClosed: Bool
-    private let http: HTTPSClient
-    private let clock: @Sendable () -> UTCTimestamp
+    let http: HTTPSClient
+    let clock: @Sendable () -> UTCTimestamp
 
     /// - Parameters:
     ///   - serverURL: the server's base URL, `https://HOST[:PORT][/PATH]`.
@@ -187,11 +187,12 @@ public struct LicenseClient: Sendable {
         }
         let (line, heartbeat) = json ? Self.resultOfJSON(answer.body) : (Self.firstLine(answer.body), nil)
         if line == "valid" {
-            if let answerCachePath, let header {
-                try AnswerCache(path: answerCachePath).keep(.init(codeText: code.text, header: header, body: answer.body))
+            let signature = answerVerifier == nil ? nil : header.flatMap(AnswerSignature.init(headerValue:))
+            if let answerCachePath, let header, let signature {
+                try AnswerCache(path: answerCachePath).keep(.init(codeText: code.text, header: header, body: answer.body),
+                                                            verifiedAt: signature.time)
             }
-            let verifiedUntil = answerVerifier == nil ? nil : header.flatMap(AnswerSignature.init(headerValue:))?.until
-            return (.valid, heartbeat, verifiedUntil)
+            return (.valid, heartbeat, signature?.until)
         }
         if let reason = Self.reason(line) { return (.invalid(reason), nil, nil) }
         throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(line)")
@@ -207,10 +208,16 @@ public struct LicenseClient: Sendable {
 
     /// A start the server did not answer: the kept answer while it holds, else refused when
     /// fail-closed, else skipped.
-    private func withoutServer(_ code: StartupCode, verifier: AnswerVerifier, why: String, anyInstance: Bool) -> CheckOutcome {
-        if let answerCachePath,
-           let until = AnswerCache(path: answerCachePath).validUntil(for: code, verifier: verifier, now: clock(), anyInstance: anyInstance) {
-            return .validOffline(until: until)
+    func withoutServer(_ code: StartupCode, verifier: AnswerVerifier, why: String, anyInstance: Bool) -> CheckOutcome {
+        if let answerCachePath {
+            switch AnswerCache(path: answerCachePath).offlineVerdict(for: code, verifier: verifier, now: clock(), anyInstance: anyInstance) {
+            case .holds(let until):
+                return .validOffline(until: until)
+            case .clockSetBack(let serverTime):
+                return .clock("this computer's clock is more than an hour before \(serverTime), a time the server signed")
+            case .none:
+                break
+            }
         }
         return failClosed ? .offline(why) : .skipped(why)
     }
@@ -271,14 +278,14 @@ public struct LicenseClient: Sendable {
         throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(Self.firstLine(answer.body))")
     }
 
-    private enum Answer {
+    enum Answer {
         case positive
         case invalid(CheckReason)
         case skipped(String)
     }
 
     /// Sends the code to `route` and reads the one-line answer: `positiveLine` or `invalid REASON`.
-    private func ask(_ route: String, instance: String?, positiveLine: String) throws(LicenseClientError) -> Answer {
+    func ask(_ route: String, instance: String?, positiveLine: String) throws(LicenseClientError) -> Answer {
         let answer: HTTPSAnswer
         let userID = try UserIDFile.userID(forServerHost: server.host, secretAt: userIDFile)
         let code = try self.code(userID: userID, instance: instance)
@@ -292,13 +299,13 @@ public struct LicenseClient: Sendable {
         throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(line)")
     }
 
-    private enum Exchange {
+    enum Exchange {
         case answered(HTTPSAnswer)
         case skipped(String)
     }
 
     /// Sends the code to `route`; a `200` answer, a reason to skip, or an error.
-    private func exchange(_ route: String, code: StartupCode, json: Bool = false) throws(LicenseClientError) -> Exchange {
+    func exchange(_ route: String, code: StartupCode, json: Bool = false) throws(LicenseClientError) -> Exchange {
         let body = Array(("code=" + code.encoded).utf8)
         let answer: HTTPSAnswer
         do {
@@ -325,20 +332,21 @@ public struct LicenseClient: Sendable {
         }
     }
 
-    private func code(userID: String, instance: String?, nonce: String? = nil, system: String? = nil) throws(LicenseClientError) -> StartupCode {
+    func code(userID: String, instance: String?, nonce: String? = nil, system: String? = nil, borrow: String? = nil) throws(LicenseClientError) -> StartupCode {
         do {
             return try StartupCode(keyLine: keyLine, revision: revision, userID: userID, domain: domain, system: system ?? self.system,
-                                   instance: instance, options: options, product: product, nonce: nonce, rights: rights)
+                                   instance: instance, options: options, product: product, nonce: nonce, rights: rights,
+                                   borrow: borrow)
         } catch {
             throw LicenseClientError(.configuration, error.message)
         }
     }
 
-    private static func firstLine(_ body: [UInt8]) -> String {
+    static func firstLine(_ body: [UInt8]) -> String {
         String(decoding: body.prefix { $0 != 10 && $0 != 13 }.prefix(200), as: UTF8.self)
     }
 
-    private static func reason(_ line: String) -> CheckReason? {
+    static func reason(_ line: String) -> CheckReason? {
         guard line.hasPrefix("invalid ") else { return nil }
         return CheckReason(rawValue: String(line.dropFirst("invalid ".count)))
     }

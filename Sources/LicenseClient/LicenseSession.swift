@@ -113,7 +113,7 @@ public final class LicenseSession: Sendable {
             outcome = .validOffline(until: until)
         }
         switch outcome {
-        case .invalid, .forged, .offline:
+        case .invalid, .forged, .offline, .clock:
             if !state.withLock({ $0.closed }) { onInvalid(outcome) }
             return false
         case .valid, .skipped, .validOffline:
@@ -161,7 +161,7 @@ extension CheckOutcome {
     public var allowsRunning: Bool {
         switch self {
         case .valid, .validOffline, .skipped: true
-        case .invalid, .forged, .offline: false
+        case .invalid, .forged, .offline, .clock: false
         }
     }
 }

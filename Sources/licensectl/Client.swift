@@ -81,25 +81,9 @@ extension Licensectl {
             } catch let error as LicenseClientError {
                 throw CommandError(error.message)
             }
-            switch outcome {
-            case .valid:
-                print("valid")
-            case .invalid(let reason):
-                print("invalid \(reason.rawValue)")
-                throw ExitCode(1)
-            case .skipped(let why):
-                client.reportSkipped(why)
-            case .forged(let why):
-                print("invalid forged-answer")
-                FileHandle.standardError.write(Data("licensectl: \(why)\n".utf8))
-                throw ExitCode(1)
-            case .validOffline(let until):
-                print("valid (offline until \(until))")
-            case .offline(let why):
-                print("invalid offline")
-                FileHandle.standardError.write(Data("licensectl: \(why)\n".utf8))
-                throw ExitCode(1)
-            }
+            print(outcome.line)
+            if let why = outcome.explanation { FileHandle.standardError.write(Data("licensectl: \(why)\n".utf8)) }
+            if !outcome.allowsRunning { throw ExitCode(1) }
         }
     }
 

@@ -87,6 +87,15 @@ extension CheckOutcome {
         case .forged: "invalid forged-answer"
         case .validOffline(let until): "valid (offline until \(until))"
         case .offline: "invalid offline"
+        case .clock: "invalid clock"
+        }
+    }
+
+    /// Why, for standard error, when the line alone does not say it.
+    var explanation: String? {
+        switch self {
+        case .skipped(let why), .forged(let why), .offline(let why), .clock(let why): why
+        case .valid, .invalid, .validOffline: nil
         }
     }
 }

@@ -78,7 +78,7 @@ bench-reports: release
 # libFuzzer over the parsers and the whole check handler (docs/testing.md; never part of
 # make test; CI runs each target briefly from the committed corpus).
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := fuzz-key fuzz-startup-code fuzz-form fuzz-https-answer fuzz-check-handler
+FUZZ_TARGETS := fuzz-key fuzz-startup-code fuzz-form fuzz-offline-files fuzz-https-answer fuzz-check-handler
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 

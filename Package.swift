@@ -111,6 +111,7 @@ let package = Package(
         .executableTarget(name: "fuzz-key", dependencies: ["FuzzSupport", "LicenseCore"], path: "Tests/Fuzz/fuzz-key"),
         .executableTarget(name: "fuzz-startup-code", dependencies: ["FuzzSupport", "LicenseCore"], path: "Tests/Fuzz/fuzz-startup-code"),
         .executableTarget(name: "fuzz-form", dependencies: ["FuzzSupport", "LicenseService"], path: "Tests/Fuzz/fuzz-form"),
+        .executableTarget(name: "fuzz-offline-files", dependencies: ["FuzzSupport", "LicenseCore"], path: "Tests/Fuzz/fuzz-offline-files"),
         .executableTarget(name: "fuzz-https-answer", dependencies: ["FuzzSupport", "HTTPSClient", "LicenseCore"], path: "Tests/Fuzz/fuzz-https-answer"),
         .executableTarget(
             name: "fuzz-check-handler",

@@ -36,7 +36,7 @@ for target in "$@"; do
     echo "fuzzing $target for ${seconds}s…"
     log=".build-fuzz/$target.log"
     if "$bin/$target" ".build-fuzz/corpus/$target" "Tests/Fuzz/corpus/$target" -dict="Tests/Fuzz/dictionaries/$name.dict" \
-        -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -max_total_time="$seconds" -max_len=9000 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix=".build-fuzz/crashes/$target/" >"$log" 2>&1; then
         result="clean"
     else

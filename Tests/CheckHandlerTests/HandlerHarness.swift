@@ -46,9 +46,9 @@ final class HandlerHarness {
 
     func code(_ keyLine: String, revision: String = "7.1", user: String = "user-00001", domain: String = "app.example.com",
               system: String? = nil, instance: String? = nil, options: [String] = [], product: String? = nil,
-              nonce: String? = nil, rights: Int? = nil) throws -> String {
+              nonce: String? = nil, rights: Int? = nil, borrow: String? = nil) throws -> String {
         try StartupCode(keyLine: keyLine, revision: revision, userID: user, domain: domain, system: system, instance: instance,
-                        options: options, product: product, nonce: nonce, rights: rights).encoded
+                        options: options, product: product, nonce: nonce, rights: rights, borrow: borrow).encoded
     }
 
     /// A request as nginx would pass it.

@@ -140,6 +140,10 @@ public final class ConsoleStore: ConsoleReading {
             SELECT issuer, product, computer, to_char(bound_at, '\(Self.timestampFormat)') AS bound_at
             FROM report_bound_computers WHERE realm = $1 AND license_id = $2 ORDER BY bound_at, computer LIMIT 1000
             """, [.text(realm), .text(id)])
+        let borrowed = try query("""
+            SELECT issuer, product, scope, computer, to_char(borrowed_until, '\(Self.timestampFormat)') AS borrowed_until
+            FROM report_borrowed_seats WHERE realm = $1 AND license_id = $2 ORDER BY borrowed_until, scope, computer LIMIT 1000
+            """, [.text(realm), .text(id)])
         var parts: [ConsoleLicenseDetail.Part] = []
         for license in licenses.rows {
             let issuer = try license.string("issuer")
@@ -176,6 +180,10 @@ public final class ConsoleStore: ConsoleReading {
                                         ConsoleBindings.Computer(handle: try computer.string("computer"), boundAt: try computer.string("bound_at"))
                                     },
                                     unboundIn30Days: Int(try row.integer("unbound_30_days")))
+                },
+                borrowed: try mine(borrowed).map { row throws(PostgresError) in
+                    ConsoleBorrowedSeat(scope: try row.string("scope"), computer: try row.string("computer"),
+                                        borrowedUntil: try row.string("borrowed_until"))
                 }))
         }
         let period = try days.single()

@@ -144,6 +144,20 @@ public struct ConsoleBindings: Sendable, Equatable {
     }
 }
 
+/// A seat borrowed now (SPEC §14): its scope, its computer's handle and when the borrow ends.
+public struct ConsoleBorrowedSeat: Sendable, Equatable {
+    public var scope: String
+    /// 12 hex digits of the computer's keyed hash.
+    public var computer: String
+    public var borrowedUntil: String
+
+    public init(scope: String, computer: String, borrowedUntil: String) {
+        self.scope = scope
+        self.computer = computer
+        self.borrowedUntil = borrowedUntil
+    }
+}
+
 public struct ConsoleLicenseDetail: Sendable, Equatable {
     public struct Part: Sendable, Equatable {
         public var license: ConsoleLicense
@@ -154,14 +168,17 @@ public struct ConsoleLicenseDetail: Sendable, Equatable {
         public var clients: [ConsoleClient]
         /// The computers its holder bound it to (SPEC §13); nil when its key has no `bind=` and none are bound.
         public var bindings: ConsoleBindings?
+        /// Seats borrowed now (SPEC §14), the soonest back first.
+        public var borrowed: [ConsoleBorrowedSeat]
 
         public init(license: ConsoleLicense, days: [ConsoleDay], denials: [ConsoleCount], clients: [ConsoleClient],
-                    bindings: ConsoleBindings? = nil) {
+                    bindings: ConsoleBindings? = nil, borrowed: [ConsoleBorrowedSeat] = []) {
             self.license = license
             self.days = days
             self.denials = denials
             self.clients = clients
             self.bindings = bindings
+            self.borrowed = borrowed
         }
     }
 

@@ -13,6 +13,10 @@ extension ServiceTests {
         var answerKey: String?
         var domain: String?
         var rights: Int? = nil
+        var borrow: String? = nil
+        var offline = false
+        /// The page's clock moved by that many milliseconds.
+        var clockOffset: Int? = nil
     }
 
     /// Where the tests keep what a person may want to look at afterwards (screenshots).
@@ -35,6 +39,9 @@ extension ServiceTests {
                 + (page.answerKey.map { [URLQueryItem(name: "answerKey", value: $0)] } ?? [])
                 + (page.domain.map { [URLQueryItem(name: "domain", value: $0)] } ?? [])
                 + (page.rights.map { [URLQueryItem(name: "rights", value: String($0))] } ?? [])
+                + (page.borrow.map { [URLQueryItem(name: "borrow", value: $0)] } ?? [])
+                + (page.offline ? [URLQueryItem(name: "offline", value: "1")] : [])
+                + (page.clockOffset.map { [URLQueryItem(name: "clockOffset", value: String($0))] } ?? [])
             // A '+' in a query means a space to URLSearchParams, and key lines and PEM have some.
             let encoded = query.percentEncodedQuery!.replacingOccurrences(of: "+", with: "%2B")
             return "https://app.localhost:\(stack.httpsPort)/example.html?" + encoded
@@ -90,6 +97,27 @@ extension ServiceTests {
         #expect(try stack.sql("SELECT count(*) FROM seats WHERE license_id = '\(id)'") == "1")
         // The first page, as a person sees it.
         #expect(FileManager.default.fileExists(atPath: shots + "/page-1.png"))
+    }
+
+    @Test("browser client borrows (SPEC §14): the signed answer kept in localStorage holds without the server; a clock set back is invalid clock")
+    func browserClientBorrows() throws {
+        let server = "https://localhost:\(stack.httpsPort)"
+        let signingKey = try String(contentsOfFile: answerKey, encoding: .utf8)
+        let id = uniqueID("WB")
+        let key = try issue(["id=" + id, "users=5", "borrow=14d"])
+        let nowhere = "https://localhost:\(try closedPort())"
+        let answers = try loadInBrowser([
+            PageLoad(server: server, keyLine: key, answerKey: signingKey, borrow: "15d"),
+            PageLoad(server: server, keyLine: key, answerKey: signingKey, borrow: "7d"),
+            PageLoad(server: nowhere, keyLine: key, answerKey: signingKey, offline: true),
+            PageLoad(server: nowhere, keyLine: key, answerKey: signingKey, offline: true, clockOffset: -2 * 3600 * 1000),
+            PageLoad(server: nowhere, keyLine: key, answerKey: signingKey, offline: true, clockOffset: 8 * 86_400 * 1000),
+            // Without offline answers, a page is skipped as before.
+            PageLoad(server: nowhere, keyLine: key, answerKey: signingKey),
+        ], screenshots: artifacts + "/browser-client-borrow")
+        let until = try stack.sql("SELECT to_char(borrowed_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM seats WHERE license_id = '\(id)'")
+        #expect(answers.map(\.answer) == ["invalid borrow", "valid", "valid (offline until \(until))", "invalid clock", "skipped", "skipped"],
+                "\(answers)")
     }
 
     @Test("browser client: the license server stopped, or nothing listening there, is skipped")

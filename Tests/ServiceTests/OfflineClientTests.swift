@@ -37,6 +37,10 @@ extension ServiceTests {
         let untilDate = try #require(ISO8601DateFormatter().date(from: until))
         #expect(abs(untilDate.timeIntervalSinceNow - 7 * 86_400) < 120)
         #expect(try stack.sql("SELECT count(*) FROM report_borrowed_seats WHERE license_id = '\(id)' AND computer ~ '^[0-9a-f]{12}$'") == "1")
+        // The console's license page lists it, with until when.
+        let page = try consolePage("/console/license/default/" + id)
+        let shownUntil = try stack.sql("SELECT to_char(borrowed_until AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM seats WHERE license_id = '\(id)'")
+        #expect(page.body.contains("<h3>Borrowed seats</h3>") && page.body.contains(shownUntil), "\(page.body)")
         // Long past its lease (a month without a check), the borrowed seat still counts: users=1 is full.
         _ = try stack.sql("UPDATE seats SET last_seen = now() - interval '30 days', first_seen = now() - interval '30 days' WHERE license_id = '\(id)'")
         let other = try issue(["id=" + id, "users=1", "borrow=14d"])

@@ -107,6 +107,10 @@ public struct ConsolePages: Sendable {
                 ["domain": $0.domain, "revision": $0.revision, "checks": $0.checks, "lastSeen": $0.lastSeen] as [String: Any]
             }
             view["noClients"] = part.clients.isEmpty
+            view["borrowed"] = part.borrowed.map {
+                ["scope": $0.scope, "computer": $0.computer, "until": $0.borrowedUntil] as [String: Any]
+            }
+            view["anyBorrowed"] = !part.borrowed.isEmpty
             if let bindings = part.bindings {
                 view["bindings"] = [
                     "bound": bindings.computers.count, "limit": bindings.limit.map(String.init) ?? "none (the latest key has no bind=)",
@@ -285,6 +289,12 @@ public struct ConsolePages: Sendable {
             {{^noClients}}<table class="clients"><thead><tr><th>Domain</th><th>Revision</th><th>Checks</th><th>Last seen (UTC)</th></tr></thead><tbody>
             {{#clients}}<tr><td>{{domain}}</td><td>{{revision}}</td><td class="number">{{checks}}</td><td>{{lastSeen}}</td></tr>
             {{/clients}}</tbody></table>{{/noClients}}
+            {{#anyBorrowed}}
+            <h3>Borrowed seats</h3>
+            <table class="borrowed"><thead><tr><th>Scope</th><th>Computer</th><th>Borrowed until (UTC)</th></tr></thead><tbody>
+            {{#borrowed}}<tr><td>{{scope}}</td><td><code>{{computer}}</code></td><td class="borrowed-until">{{until}}</td></tr>
+            {{/borrowed}}</tbody></table>
+            {{/anyBorrowed}}
             {{#bindings}}
             <h3>Computers bound by the holder</h3>
             <p id="bindings"><span id="bound-count">{{bound}} of {{limit}} bound</span> · unbound {{unbound}} times in the last 30 days</p>

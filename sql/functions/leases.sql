@@ -16,10 +16,12 @@ LANGUAGE sql STABLE ROWS 1
     AS $$ SELECT at - seat_lease, at - instance_lease FROM leases $$;
 COMMENT ON FUNCTION active_since(timestamptz) IS 'At moment at: a seat counts for users and hosts if its last_seen is after seat_after, for rights if after instance_after.';
 
--- One expression, IMMUTABLE and without a table: PostgreSQL inlines it into every query.
+-- One expression, IMMUTABLE and without a table: PostgreSQL inlines it into every query. Never
+-- NULL (a seat that was never borrowed has no borrowed_until), so that NOT seat_counts(…) is the
+-- seats that do not count.
 CREATE FUNCTION seat_counts(seen timestamptz, borrowed timestamptz, after timestamptz, at timestamptz) RETURNS boolean
 LANGUAGE sql IMMUTABLE
-    AS $$ SELECT seen > after OR borrowed > at $$;
+    AS $$ SELECT seen > after OR coalesce(borrowed > at, false) $$;
 COMMENT ON FUNCTION seat_counts(timestamptz, timestamptz, timestamptz, timestamptz) IS
     'Whether a seat (its last_seen and borrowed_until) counts at moment at: checked after after (a lease before at), or borrowed past at.';
 

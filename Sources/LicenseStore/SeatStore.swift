@@ -46,21 +46,24 @@ public final class SeatStore: SeatStoring {
             """,
         "register_scopes": """
             WITH given AS (
-                SELECT * FROM unnest($5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) AS g(scope, users, hosts, rights)
+                SELECT * FROM unnest($5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+                    AS g(scope, users, hosts, rights, overdraft, linger_seconds)
             ), removed AS (
                 DELETE FROM license_scopes s WHERE s.realm = $1 AND s.issuer = $2 AND s.product = $3 AND s.license_id = $4
                   AND s.scope NOT IN (SELECT scope FROM given)
             )
-            INSERT INTO license_scopes (realm, issuer, product, license_id, scope, rights, users, hosts)
-            SELECT $1, $2, $3, $4, scope, rights, users, hosts FROM given
+            INSERT INTO license_scopes (realm, issuer, product, license_id, scope, rights, users, hosts, overdraft, linger)
+            SELECT $1, $2, $3, $4, scope, rights, users, hosts, overdraft, make_interval(secs => linger_seconds) FROM given
             ON CONFLICT (realm, issuer, product, license_id, scope) DO UPDATE SET
-                rights = EXCLUDED.rights, users = EXCLUDED.users, hosts = EXCLUDED.hosts
+                rights = EXCLUDED.rights, users = EXCLUDED.users, hosts = EXCLUDED.hosts, overdraft = EXCLUDED.overdraft,
+                linger = EXCLUDED.linger
             """,
         "is_revoked": "SELECT revoked FROM license_revoked($1, $2, $3)",
         // The whole of a check's seat work, one round trip (take_seat, sql/functions/seats.sql).
         "take_seat": """
-            SELECT outcome, refused_scope, floor(extract(epoch FROM active_until))::bigint AS until, lease_seconds
-            FROM take_seat($1, $2, $3, $4, $5, $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10, $11, $12, $13, $14, $15)
+            SELECT outcome, refused_scope, floor(extract(epoch FROM active_until))::bigint AS until, lease_seconds, overdraft_scopes
+            FROM take_seat($1, $2, $3, $4, $5, $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10, $11, $12, $13, $14, $15,
+                           $16::bigint[], $17::bigint[])
             """,
         "bind_computer": "SELECT outcome, bound FROM bind_computer($1, $2, $3, $4, $5, $6, $7)",
         "unbind_computer": "SELECT outcome, bound FROM unbind_computer($1, $2, $3, $4, $5, $6, $7)",
@@ -102,18 +105,20 @@ public final class SeatStore: SeatStoring {
 
     public func seat(_ request: SeatRequest) throws(StoreError) -> SeatOutcome {
         let row = try StoreError.translating { () throws(PostgresError) in
-            try connection.run("take_seat", request.license.parameters + [.text(request.fingerprint)] + Self.scopeArrays(request.scopes) + [
+            let scopes = Self.scopeArrays(request.scopes)
+            return try connection.run("take_seat", request.license.parameters + [.text(request.fingerprint)] + scopes.prefix(4) + [
                 .bytes(request.user.bytes), .bytes(request.instance.bytes), .bytes(request.computer.bytes),
                 .integer(Int64(request.rights)), .boolean(request.computerMustBeBound),
                 request.borrowSeconds.map { .integer($0) } ?? .null,
-            ]).single()
+            ] + scopes.suffix(2)).single()
         }
         return try StoreError.translating { () throws(PostgresError) in
             let outcome = try row.string("outcome")
             switch outcome {
             case "refreshed", "admitted":
                 return .seated(until: UTCTimestamp(secondsSince1970: try row.integer("until")),
-                               leaseSeconds: try row.integer("lease_seconds"))
+                               leaseSeconds: try row.integer("lease_seconds"), overdraftScopes: try row.textArray("overdraft_scopes"),
+                               admitted: outcome == "admitted")
             case "revoked":
                 return .revoked
             case "unregistered":
@@ -183,9 +188,10 @@ public final class SeatStore: SeatStoring {
         }
     }
 
-    /// The scope names and their limits as the four parallel arrays the SQL takes.
+    /// The scopes as the parallel arrays the SQL takes: names, then users, hosts and rights
+    /// limits, then overdrafts and lingers (seconds).
     private static func scopeArrays(_ scopes: [SeatScope]) -> [PostgresValue] {
-        [.textArray(scopes.map(\.name))] + [\LicenseTerms.Limits.users, \.hosts, \.rights].map { limit in
+        [.textArray(scopes.map(\.name))] + [\LicenseTerms.Limits.users, \.hosts, \.rights, \.overdraft, \.lingerSeconds].map { limit in
             .integerArray(scopes.map { $0.limits[keyPath: limit].map(Int64.init) })
         }
     }

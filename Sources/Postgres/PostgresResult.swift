@@ -82,4 +82,45 @@ public struct PostgresRow: Sendable {
     public func boolean(_ column: String) throws(PostgresError) -> Bool {
         try present(try parsed(column, as: "a boolean") { $0 == "t" ? true : $0 == "f" ? false : nil }, column)
     }
+
+    /// A one-dimensional `text[]` without NULL elements; NULL reads as empty.
+    public func textArray(_ column: String) throws(PostgresError) -> [String] {
+        try parsed(column, as: "a text array", Self.textArrayElements) ?? []
+    }
+
+    /// The elements of an array in PostgreSQL's text format, `{a,"b c","d\"e"}`; nil for
+    /// another form (a NULL element, nested arrays, bounds).
+    static func textArrayElements(_ text: String) -> [String]? {
+        var scalars = Substring(text).unicodeScalars[...]
+        guard scalars.first == "{", scalars.last == "}" else { return nil }
+        scalars = scalars.dropFirst().dropLast()
+        guard !scalars.isEmpty else { return [] }
+        var elements: [String] = []
+        while true {
+            var element = String.UnicodeScalarView()
+            if scalars.first == "\"" {
+                scalars = scalars.dropFirst()
+                while true {
+                    guard let scalar = scalars.popFirst() else { return nil }
+                    if scalar == "\"" { break }
+                    if scalar == "\\" {
+                        guard let escaped = scalars.popFirst() else { return nil }
+                        element.append(escaped)
+                    } else {
+                        element.append(scalar)
+                    }
+                }
+            } else {
+                while let scalar = scalars.first, scalar != "," {
+                    guard scalar != "{", scalar != "\"" else { return nil }
+                    element.append(scalar)
+                    scalars = scalars.dropFirst()
+                }
+                if String(element) == "NULL" { return nil }
+            }
+            elements.append(String(element))
+            guard let separator = scalars.popFirst() else { return elements }
+            guard separator == "," else { return nil }
+        }
+    }
 }

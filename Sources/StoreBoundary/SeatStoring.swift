@@ -98,7 +98,9 @@ public enum SeatOutcome: Equatable, Sendable {
     /// The seat is active, refreshed or admitted, until `until` unless checked again: the moment
     /// the store counts it to (the leases the database counts with, or a borrow's end), for the
     /// signed answer's `until`; `lease` is the lease it was counted with, in seconds (a third of it is the heartbeat).
-    case seated(until: UTCTimestamp, leaseSeconds: Int64)
+    /// `overdraftScopes`: the scopes in which it is past a limit, within their `overdraft=` (SPEC
+    /// §15); `admitted`: it was admitted now (not refreshed).
+    case seated(until: UTCTimestamp, leaseSeconds: Int64, overdraftScopes: [String] = [], admitted: Bool = false)
     /// The license or this key is revoked in this realm (rule 3).
     case revoked
     /// The request's computer had to be bound to the license and is not (rule 7, `system-id`).

@@ -38,6 +38,8 @@ public final class InMemorySeatStore: SeatStoring {
     private var seats: Set<Seat> = []
     /// The debit of each seat (SPEC §2's rights= line).
     private var debits: [Seat: Int] = [:]
+    /// The seats admitted past a limit, within their scope's overdraft (SPEC §15).
+    private var overdrafts: Set<Seat> = []
     private var bindings: Set<Binding> = []
     /// When each license's unbindings happened, for the limit per 30 days.
     private var unbindings: [LicenseIdentity: [UTCTimestamp]] = [:]
@@ -77,23 +79,35 @@ public final class InMemorySeatStore: SeatStoring {
         let leaseSeconds = request.scopes.contains { $0.limits.rights != nil } ? instanceLeaseSeconds : seatLeaseSeconds
         // A borrow holds the seat past its lease (SPEC §14); seats here never lapse, so only `until` shows it.
         let heldSeconds = max(leaseSeconds, Int64(request.borrowSeconds ?? 0))
-        let seated = SeatOutcome.seated(until: UTCTimestamp(secondsSince1970: now().secondsSince1970 + heldSeconds),
-                                        leaseSeconds: leaseSeconds)
+        let until = UTCTimestamp(secondsSince1970: now().secondsSince1970 + heldSeconds)
         let wanted = request.scopes.map { seat(request, scope: $0.name) }
-        if wanted.allSatisfy({ seats.contains($0) && debits[$0] == request.rights }) { return seated }
+        if wanted.allSatisfy({ seats.contains($0) && debits[$0] == request.rights }) {
+            return .seated(until: until, leaseSeconds: leaseSeconds,
+                           overdraftScopes: request.scopes.map(\.name).filter { overdrafts.contains(seat(request, scope: $0)) })
+        }
+        var pastLimit: [String] = []
         for (scope, limits) in request.scopes.map({ ($0.name, $0.limits) }) {
             let active = seats.filter { $0.license == request.license && $0.scope == scope }
             let new = seat(request, scope: scope)
             let withIt = active.union([new])
-            if let users = limits.users, Set(withIt.map(\.user)).count > users { return .refused(.users, scope: scope) }
-            if let hosts = limits.hosts, Set(withIt.map(\.computer)).count > hosts { return .refused(.hosts, scope: scope) }
-            if let rights = limits.rights, active.subtracting([new]).map({ debits[$0] ?? 1 }).reduce(0, +) + request.rights > rights {
-                return .refused(.rights, scope: scope)
+            let allowance = limits.overdraft ?? 0
+            let counts: [(CheckReason, Int?, Int)] = [
+                (.users, limits.users, Set(withIt.map(\.user)).count),
+                (.hosts, limits.hosts, Set(withIt.map(\.computer)).count),
+                (.rights, limits.rights, active.subtracting([new]).map { debits[$0] ?? 1 }.reduce(0, +) + request.rights),
+            ]
+            for (reason, limit, count) in counts {
+                guard let limit else { continue }
+                if count > limit + allowance { return .refused(reason, scope: scope) }
+                if count > limit, !pastLimit.contains(scope) { pastLimit.append(scope) }
             }
         }
         seats.formUnion(wanted)
-        for seat in wanted { debits[seat] = request.rights }
-        return seated
+        for seat in wanted {
+            debits[seat] = request.rights
+            if pastLimit.contains(seat.scope) { overdrafts.insert(seat) } else { overdrafts.remove(seat) }
+        }
+        return .seated(until: until, leaseSeconds: leaseSeconds, overdraftScopes: pastLimit, admitted: true)
     }
 
     public func usage(_ request: SeatRequest) throws(StoreError) -> [String: ScopeUsage] {

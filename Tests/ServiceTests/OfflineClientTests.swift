@@ -84,7 +84,7 @@ extension ServiceTests {
         let response = try check(badLine)
         #expect(response.status == 400 && response.body.contains("borrow must be a duration"))
         // The one definition of a counting seat is never NULL: a seat never borrowed that lapsed does not count.
-        #expect(try stack.sql("SELECT NOT seat_counts(now() - interval '1 day', NULL, now() - interval '1 hour', now())") == "t")
+        #expect(try stack.sql("SELECT NOT seat_counts(now() - interval '1 day', NULL, NULL, now() - interval '1 hour', now())") == "t")
     }
 
     /// The day after tomorrow (UTC) as a key writes it, `DDMonYYYY`.

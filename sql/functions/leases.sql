@@ -4,8 +4,10 @@
 --   active_since(at)           both moments below in one row (take_seat's, on every check)
 --   seat_active_since(at)      a seat counts for users and hosts if its last_seen is after this
 --   instance_active_since(at)  a seat counts for rights (a running instance) if its last_seen is after this
---   seat_counts(...)           whether a seat counts at a moment: checked after one of those, or
---                              borrowed past the moment (SPEC §14)
+--   seat_counts(...)           whether a seat counts for users and hosts at a moment: checked after
+--                              seat_after, or borrowed past the moment (SPEC §14)
+--   right_counts(...)          whether it holds its right: checked after instance_after (and the
+--                              scope's linger, SPEC §15), borrowed, or released within the linger
 --
 -- Every function and view that asks whether a seat is active asks seat_counts with these.
 
@@ -16,14 +18,27 @@ LANGUAGE sql STABLE ROWS 1
     AS $$ SELECT at - seat_lease, at - instance_lease FROM leases $$;
 COMMENT ON FUNCTION active_since(timestamptz) IS 'At moment at: a seat counts for users and hosts if its last_seen is after seat_after, for rights if after instance_after.';
 
--- One expression, IMMUTABLE and without a table: PostgreSQL inlines it into every query. Never
--- NULL (a seat that was never borrowed has no borrowed_until), so that NOT seat_counts(…) is the
--- seats that do not count.
-CREATE FUNCTION seat_counts(seen timestamptz, borrowed timestamptz, after timestamptz, at timestamptz) RETURNS boolean
-LANGUAGE sql IMMUTABLE
-    AS $$ SELECT seen > after OR coalesce(borrowed > at, false) $$;
-COMMENT ON FUNCTION seat_counts(timestamptz, timestamptz, timestamptz, timestamptz) IS
-    'Whether a seat (its last_seen and borrowed_until) counts at moment at: checked after after (a lease before at), or borrowed past at.';
+-- One expression each, IMMUTABLE and without a table: PostgreSQL inlines them into every query.
+-- Never NULL (a seat that was never borrowed has no borrowed_until), so that NOT seat_counts(…)
+-- is the seats that do not count.
+--
+-- For users and hosts: checked within the seat lease (after), or borrowed past the moment (SPEC
+-- §14); a released seat (kept only for its lingering right, SPEC §15) does not count.
+CREATE FUNCTION seat_counts(seen timestamptz, borrowed timestamptz, released timestamptz, after timestamptz, at timestamptz)
+RETURNS boolean LANGUAGE sql IMMUTABLE
+    AS $$ SELECT released IS NULL AND (seen > after OR coalesce(borrowed > at, false)) $$;
+COMMENT ON FUNCTION seat_counts(timestamptz, timestamptz, timestamptz, timestamptz, timestamptz) IS
+    'Whether a seat (last_seen, borrowed_until, released_at) counts for users and hosts at moment at: checked after after (the seat lease before at), or borrowed past at; never once released.';
+
+-- For rights: checked within the instance lease and the scope's linger, or borrowed past the
+-- moment; released, for the linger after its release (SPEC §15).
+CREATE FUNCTION right_counts(seen timestamptz, borrowed timestamptz, released timestamptz, instance_after timestamptz,
+                             linger interval, at timestamptz)
+RETURNS boolean LANGUAGE sql IMMUTABLE
+    AS $$ SELECT CASE WHEN released IS NOT NULL THEN released > at - coalesce(linger, interval '0')
+                      ELSE seen > instance_after - coalesce(linger, interval '0') OR coalesce(borrowed > at, false) END $$;
+COMMENT ON FUNCTION right_counts(timestamptz, timestamptz, timestamptz, timestamptz, interval, timestamptz) IS
+    'Whether a seat holds its right at moment at: checked within the instance lease (after instance_after) and the scope''s linger, or borrowed past at; released, for the linger after its release.';
 
 -- PL/pgSQL rather than SQL: a scalar SQL function that reads a table is not inlined, and would be
 -- parsed and planned at every call; PL/pgSQL keeps its statement's plan for the session. As the

@@ -83,11 +83,13 @@ AS $$
     ), chosen AS (
         -- Every seat, or (the One-Time Filter skips the other branch) those of the given scopes,
         -- each found through the seats' primary key prefix.
-        SELECT t.realm, t.issuer, t.product, t.license_id, t.scope, t.user_hash, t.computer_hash, t.last_seen, t.rights, t.borrowed_until
+        SELECT t.realm, t.issuer, t.product, t.license_id, t.scope, t.user_hash, t.computer_hash, t.last_seen, t.rights, t.borrowed_until,
+               t.released_at
         FROM seats t
         WHERE licenses IS NULL
         UNION ALL
-        SELECT t.realm, t.issuer, t.product, t.license_id, t.scope, t.user_hash, t.computer_hash, t.last_seen, t.rights, t.borrowed_until
+        SELECT t.realm, t.issuer, t.product, t.license_id, t.scope, t.user_hash, t.computer_hash, t.last_seen, t.rights, t.borrowed_until,
+               t.released_at
         FROM (SELECT DISTINCT * FROM unnest(realms, issuers, products, licenses, scopes)) AS g(realm, issuer, product, license_id, scope)
         JOIN seats t ON t.realm = g.realm AND t.issuer = g.issuer AND t.product = g.product AND t.license_id = g.license_id
                     AND t.scope = g.scope
@@ -96,11 +98,14 @@ AS $$
         SELECT t.realm, t.issuer, t.product, t.license_id, t.scope,
                count(DISTINCT t.user_hash) FILTER (WHERE t.last_seen >= w.day_start) AS users,
                count(DISTINCT t.computer_hash) FILTER (WHERE t.last_seen >= w.day_start) AS hosts,
-               count(DISTINCT t.user_hash) FILTER (WHERE seat_counts(t.last_seen, t.borrowed_until, w.active_after, at)) AS peak_users,
-               count(DISTINCT t.computer_hash) FILTER (WHERE seat_counts(t.last_seen, t.borrowed_until, w.active_after, at)) AS peak_hosts,
-               coalesce(sum(t.rights) FILTER (WHERE seat_counts(t.last_seen, t.borrowed_until, w.instance_after, at)), 0) AS peak_rights,
+               count(DISTINCT t.user_hash) FILTER (WHERE seat_counts(t.last_seen, t.borrowed_until, t.released_at, w.active_after, at)) AS peak_users,
+               count(DISTINCT t.computer_hash) FILTER (WHERE seat_counts(t.last_seen, t.borrowed_until, t.released_at, w.active_after, at)) AS peak_hosts,
+               coalesce(sum(t.rights) FILTER (WHERE right_counts(t.last_seen, t.borrowed_until, t.released_at, w.instance_after,
+                                                                  l.linger, at)), 0) AS peak_rights,
                count(DISTINCT t.user_hash) AS month_users, count(DISTINCT t.computer_hash) AS month_hosts
-        FROM chosen t, window_ w
+        FROM chosen t
+        LEFT JOIN license_scopes l USING (realm, issuer, product, license_id, scope)
+        CROSS JOIN window_ w
         WHERE t.last_seen <= at AND (t.last_seen >= least(w.month_start, w.active_after) OR t.borrowed_until > at)
         GROUP BY t.realm, t.issuer, t.product, t.license_id, t.scope
     ), now_ AS (
@@ -140,6 +145,37 @@ AS $$
     WHERE n.counted_at < at
       AND (licenses IS NULL OR (n.realm, n.issuer, n.product, n.license_id, n.scope) IN
            (SELECT * FROM unnest(realms, issuers, products, licenses, scopes)));
+    -- Overdraft (SPEC §15): each scope rolled up now that has an overdraft= is sampled, per kind of
+    -- limit, for how many seats it is past the limit; the seat-seconds since the previous sample
+    -- (at that sample's level) and the peak go to the UTC day of at (report_overdraft).
+    WITH sampled AS (
+        SELECT n.realm, n.issuer, n.product, n.license_id, n.scope, k.kind, greatest(k.active - k.limit_value, 0) AS over
+        FROM usage_now n
+        JOIN license_scopes s USING (realm, issuer, product, license_id, scope)
+        CROSS JOIN LATERAL (VALUES ('users', n.users, s.users), ('hosts', n.hosts, s.hosts), ('rights', n.rights, s.rights))
+            AS k(kind, active, limit_value)
+        WHERE s.overdraft IS NOT NULL AND k.limit_value IS NOT NULL AND n.counted_at = at
+          AND (licenses IS NULL OR (n.realm, n.issuer, n.product, n.license_id, n.scope) IN
+               (SELECT * FROM unnest(realms, issuers, products, licenses, scopes)))
+    ), paired AS (
+        SELECT c.*, p.over AS previous_over, greatest(extract(epoch FROM at - p.sampled_at), 0)::bigint AS seconds_since
+        FROM sampled c
+        LEFT JOIN overdraft_now p ON p.realm = c.realm AND p.issuer = c.issuer AND p.product = c.product
+                                 AND p.license_id = c.license_id AND p.scope = c.scope AND p.limit_kind = c.kind
+    ), kept AS (
+        INSERT INTO overdraft_now AS o (realm, issuer, product, license_id, scope, limit_kind, over, sampled_at)
+        SELECT realm, issuer, product, license_id, scope, kind, over, at FROM paired
+        ON CONFLICT (realm, license_id, issuer, product, scope, limit_kind) DO UPDATE SET
+            over = excluded.over, sampled_at = greatest(o.sampled_at, excluded.sampled_at)
+    )
+    INSERT INTO overdraft_days AS d (realm, issuer, product, license_id, scope, day, limit_kind, peak_over, seat_seconds_over)
+    SELECT realm, issuer, product, license_id, scope, date_trunc('day', at)::date, kind, over,
+           coalesce(previous_over * seconds_since, 0)
+    FROM paired
+    WHERE over > 0 OR coalesce(previous_over, 0) > 0
+    ON CONFLICT (realm, license_id, issuer, product, scope, day, limit_kind) DO UPDATE SET
+        peak_over = greatest(d.peak_over, excluded.peak_over),
+        seat_seconds_over = d.seat_seconds_over + excluded.seat_seconds_over;
     -- Each license rolled up: its fullest limit over its scopes (NULL: it sets no limit).
     INSERT INTO license_fullness AS f (realm, issuer, product, license_id, percent_used, counted_at)
     SELECT s.realm, s.issuer, s.product, s.license_id,

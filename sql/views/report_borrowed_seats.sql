@@ -3,7 +3,7 @@
 
 CREATE VIEW report_borrowed_seats AS
 SELECT s.realm, s.issuer, s.product, s.license_id, s.scope,
-       encode(substring(s.computer_hash FROM 1 FOR 6), 'hex') AS computer,
+       computer_handle(s.computer_hash) AS computer,
        s.rights, s.last_seen, s.borrowed_until
 FROM seats s
 WHERE s.borrowed_until > now();

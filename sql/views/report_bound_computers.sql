@@ -3,7 +3,7 @@
 
 CREATE VIEW report_bound_computers AS
 SELECT b.realm, b.issuer, b.product, b.license_id,
-       encode(substring(b.computer_hash FROM 1 FOR 6), 'hex') AS computer,
+       computer_handle(b.computer_hash) AS computer,
        b.bound_at
 FROM bindings b;
 COMMENT ON VIEW report_bound_computers IS 'Each computer a license is bound to (SPEC §13), and when it was bound.';

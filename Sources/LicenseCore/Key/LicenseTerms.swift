@@ -29,16 +29,22 @@ public struct LicenseTerms: Equatable, Sendable {
         }
     }
 
-    /// `rights`, `users` and `hosts` of one scope; nil where the key sets no limit.
+    /// `rights`, `users` and `hosts` of one scope; nil where the key sets no limit. With them the
+    /// scope's `overdraft` (admission may go that many past each limit) and `linger` (seconds a
+    /// released or lapsed right keeps counting), SPEC §15.
     public struct Limits: Equatable, Sendable {
         public var rights: Int?
         public var users: Int?
         public var hosts: Int?
+        public var overdraft: Int?
+        public var lingerSeconds: Int?
 
-        public init(rights: Int? = nil, users: Int? = nil, hosts: Int? = nil) {
+        public init(rights: Int? = nil, users: Int? = nil, hosts: Int? = nil, overdraft: Int? = nil, lingerSeconds: Int? = nil) {
             self.rights = rights
             self.users = users
             self.hosts = hosts
+            self.overdraft = overdraft
+            self.lingerSeconds = lingerSeconds
         }
 
         /// Whether the scope is limited at all.

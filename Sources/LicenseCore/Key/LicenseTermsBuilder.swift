@@ -4,7 +4,7 @@ struct LicenseTermsBuilder {
     /// The field names SPEC §1 defines, `signature` aside; any other is `unsupported-field`.
     static let knownNames: Set<String> = [
         "id", "licensee", "version", "type", "rights", "users", "hosts", "option",
-        "duration", "maintenance", "host", "systemid", "issuer", "bind", "borrow",
+        "duration", "maintenance", "host", "systemid", "issuer", "bind", "borrow", "overdraft", "linger",
     ]
 
     private var product = ""
@@ -71,11 +71,20 @@ struct LicenseTermsBuilder {
                 throw malformed("must be floating or nodelocked")
             }
             type = licenseType
-        case "rights", "users", "hosts":
-            guard let limit = Self.limit(value) else { throw malformed("must be a whole number from 1, without leading zeros") }
+        case "rights", "users", "hosts", "overdraft", "linger":
+            let number = name == "linger" ? DurationText.seconds(value) : Self.limit(value)
+            guard let limit = number else {
+                throw malformed(name == "linger" ? "must be a duration: a number from 1 and a unit, 90s, 15m, 24h or 14d"
+                                                 : "must be a whole number from 1, without leading zeros")
+            }
             var limits = currentOption?.limits ?? baseLimits
-            let keyPath: WritableKeyPath<LicenseTerms.Limits, Int?> =
-                name == "rights" ? \.rights : name == "users" ? \.users : \.hosts
+            let keyPath: WritableKeyPath<LicenseTerms.Limits, Int?> = switch name {
+            case "rights": \.rights
+            case "users": \.users
+            case "hosts": \.hosts
+            case "overdraft": \.overdraft
+            default: \.lingerSeconds
+            }
             if limits[keyPath: keyPath] != nil {
                 throw malformed(currentOption == nil ? "appears twice for the base product" : "appears twice for one option")
             }

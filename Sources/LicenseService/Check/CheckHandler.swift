@@ -93,14 +93,16 @@ public final class CheckHandler {
                                                             scopes: request.scopes,
                                                             usage: start.wantsJSON ? try store.usage(request) : [:]),
                           result: .invalid, reason: reason)
-        case .seated(let until, let leaseSeconds):
+        case .seated(let until, let leaseSeconds, let overdraftScopes, let admitted):
             count(start, scopes: scopeNames, refusal: nil)
+            if admitted, !overdraftScopes.isEmpty { shared.metrics.countOverdraftAdmission(realm: start.license.realm) }
             // Where a scope counts rights, the seat holds its right for the instance lease: a
             // running program checks again at a third of it (SPEC §8).
             let countsRights = request.scopes.contains { $0.limits.rights != nil }
             return Answer(response: AnswerPresenter.valid(start.key, license: start.license.id, scopes: request.scopes,
                                                           usage: start.wantsJSON ? try store.usage(request) : nil,
-                                                          heartbeat: countsRights ? max(1, leaseSeconds / 3) : nil),
+                                                          heartbeat: countsRights ? max(1, leaseSeconds / 3) : nil,
+                                                          overdraftScopes: Set(overdraftScopes)),
                           result: .valid, activeUntil: Self.until(until, key: start.key))
         case .unregistered:
             throw StoreError(kind: .fault, message: "the license is still not registered after registering it")

@@ -8,10 +8,12 @@ import LicenseSigning
 public enum AnswerPresenter {
     /// `valid`, or the JSON object of a valid check of `license`; `heartbeat` the interval of
     /// SPEC §8 in seconds when a scope checked counts rights.
+    /// `overdraftScopes`: the scopes in which the seat is past a limit (SPEC §15).
     static func valid(_ key: LicenseKey, license: String, scopes: [SeatScope],
-                      usage: [String: ScopeUsage]?, heartbeat: Int64? = nil) -> ServiceResponse {
+                      usage: [String: ScopeUsage]?, heartbeat: Int64? = nil, overdraftScopes: Set<String> = []) -> ServiceResponse {
         guard let usage else { return .text(200, "valid") }
-        return json(CheckAnswer(reason: nil, key: key, license: license, scopes: scopes, usage: usage, heartbeat: heartbeat))
+        return json(CheckAnswer(reason: nil, key: key, license: license, scopes: scopes, usage: usage, heartbeat: heartbeat,
+                                overdraftScopes: overdraftScopes))
     }
 
     /// `invalid REASON`, or its JSON object; `license` is the key's license ID when the caller
@@ -46,9 +48,11 @@ struct CheckAnswer: Encodable {
         let scope: String
         let limits: Counts<Int?>
         let inUse: Counts<Int>
+        /// Whether this start's seat in the scope is past a limit, within its overdraft (SPEC §15).
+        let overdraft: Bool
 
         enum CodingKeys: String, CodingKey {
-            case scope, limits
+            case scope, limits, overdraft
             case inUse = "in_use"
         }
     }
@@ -63,7 +67,7 @@ struct CheckAnswer: Encodable {
     let heartbeat: Int64?
 
     init(reason: CheckReason?, key: LicenseKey?, license: String?, scopes: [SeatScope],
-         usage: [String: ScopeUsage], heartbeat: Int64? = nil) {
+         usage: [String: ScopeUsage], heartbeat: Int64? = nil, overdraftScopes: Set<String> = []) {
         result = reason == nil ? "valid" : "invalid"
         self.heartbeat = heartbeat
         self.reason = reason?.rawValue
@@ -74,7 +78,8 @@ struct CheckAnswer: Encodable {
             let used = usage[scope.name] ?? ScopeUsage()
             return Scope(scope: scope.name,
                          limits: Counts(rights: scope.limits.rights, users: scope.limits.users, hosts: scope.limits.hosts),
-                         inUse: Counts(rights: used.rights, users: used.users, hosts: used.hosts))
+                         inUse: Counts(rights: used.rights, users: used.users, hosts: used.hosts),
+                         overdraft: overdraftScopes.contains(scope.name))
         }
     }
 

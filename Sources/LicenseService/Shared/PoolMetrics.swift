@@ -46,6 +46,7 @@ public final class PoolMetrics: Sendable {
 
     struct Shard {
         var checks: [CheckKey: Int] = [:]
+        var overdraftAdmissions: [String: Int] = [:]
         var durations: [Route: Histogram] = [:]
         var databaseErrors: [DatabaseError: Int] = [:]
     }
@@ -68,6 +69,12 @@ public final class PoolMetrics: Sendable {
     public func count(realm: String, route: Route, result: Result, reason: String = "") {
         let key = CheckKey(realm: knownRealms.contains(realm) ? realm : "unknown", route: route, result: result, reason: reason)
         shards.withCurrentShard { $0.checks[key, default: 0] += 1 }
+    }
+
+    /// Counts a start admitted past a limit, within its scope's overdraft (SPEC §15).
+    public func countOverdraftAdmission(realm: String) {
+        let label = knownRealms.contains(realm) ? realm : "unknown"
+        shards.withCurrentShard { $0.overdraftAdmissions[label, default: 0] += 1 }
     }
 
     /// Adds a request's duration to its route's histogram.
@@ -109,8 +116,10 @@ public final class PoolMetrics: Sendable {
         var checks = Dictionary(uniqueKeysWithValues: alwaysExposed.map { ($0, 0) })
         var durations: [Route: Histogram] = [:]
         var databaseErrors: [DatabaseError: Int] = [:]
+        var overdraftAdmissions = Dictionary(uniqueKeysWithValues: knownRealms.map { ($0, 0) })
         shards.forEachShard { shard in
             for (key, value) in shard.checks { checks[key, default: 0] += value }
+            for (realm, value) in shard.overdraftAdmissions { overdraftAdmissions[realm, default: 0] += value }
             for (route, histogram) in shard.durations {
                 var total = durations[route] ?? Histogram()
                 for index in total.buckets.indices { total.buckets[index] += histogram.buckets[index] }
@@ -154,6 +163,10 @@ public final class PoolMetrics: Sendable {
         lines.append("license_workers{state=\"idle\"} \(workerCount - busy)")
         family("license_key_cache_entries", "gauge", "Key texts whose verification is cached.")
         lines.append("license_key_cache_entries \(keyCacheEntries)")
+        family("license_overdraft_admissions_total", "counter", "Starts admitted past a limit, within the scope's overdraft=, by realm.")
+        for (realm, value) in overdraftAdmissions.sorted(by: { $0.key < $1.key }) {
+            lines.append("license_overdraft_admissions_total{realm=\(Self.quoted(realm))} \(value)")
+        }
         family("license_build_info", "gauge", "The pool's version.")
         lines.append("license_build_info{version=\(Self.quoted(version))} 1")
         return lines.joined(separator: "\n") + "\n"

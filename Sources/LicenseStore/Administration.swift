@@ -4,7 +4,7 @@ import StoreBoundary
 /// The SQL of `licensectl`'s database commands: the schema, revocations and purges. Run as the
 /// owner role (or a superuser), one command at a time.
 public final class Administration {
-    private let connection: PostgresConnection
+    let connection: PostgresConnection
 
     public init(conninfo: String) throws(StoreError) {
         connection = try StoreError.translating { () throws(PostgresError) in try PostgresConnection(conninfo: conninfo) }
@@ -165,7 +165,7 @@ public final class Administration {
     }
 
     @discardableResult
-    private func run(_ sql: String, _ parameters: [PostgresValue]) throws(StoreError) -> PostgresRows {
+    func run(_ sql: String, _ parameters: [PostgresValue]) throws(StoreError) -> PostgresRows {
         try StoreError.translating { () throws(PostgresError) in try connection.execute(sql, parameters) }
     }
 

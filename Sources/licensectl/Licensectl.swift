@@ -12,7 +12,7 @@ struct Licensectl: ParsableCommand {
         commandName: "licensectl",
         abstract: "Issue, inspect and use license keys.",
         version: ProductVersion.current,
-        subcommands: [Keygen.self, Issue.self, Verify.self, Info.self, Code.self, Check.self, Release.self, Run.self, Bind.self, Unbind.self, Borrow.self, Return.self, Request.self, Answer.self, Accept.self, Migrate.self, Revoke.self, Purge.self]
+        subcommands: [Keygen.self, Issue.self, Verify.self, Info.self, Code.self, Check.self, Release.self, Run.self, Bind.self, Unbind.self, Borrow.self, Return.self, Request.self, Answer.self, Accept.self, Migrate.self, Revoke.self, Purge.self, Seats.self, Free.self]
     )
 
     /// ArgumentParser exits 64 on bad usage and 1 on other errors; SPEC §6 keeps 1 for

@@ -144,6 +144,12 @@ public final class ConsoleStore: ConsoleReading {
             SELECT issuer, product, scope, computer, to_char(borrowed_until, '\(Self.timestampFormat)') AS borrowed_until
             FROM report_borrowed_seats WHERE realm = $1 AND license_id = $2 ORDER BY borrowed_until, scope, computer LIMIT 1000
             """, [.text(realm), .text(id)])
+        let seats = try query("""
+            SELECT issuer, product, scope, seat, computer, rights, to_char(first_seen, '\(Self.timestampFormat)') AS first_seen,
+                   to_char(last_seen, '\(Self.timestampFormat)') AS last_seen,
+                   to_char(borrowed_until, '\(Self.timestampFormat)') AS borrowed_until, overdraft
+            FROM report_active_seats WHERE realm = $1 AND license_id = $2 ORDER BY scope <> $3, scope, last_seen DESC, seat LIMIT 1000
+            """, [.text(realm), .text(id), .text(LicenseTerms.baseScope)])
         var parts: [ConsoleLicenseDetail.Part] = []
         for license in licenses.rows {
             let issuer = try license.string("issuer")
@@ -184,6 +190,12 @@ public final class ConsoleStore: ConsoleReading {
                 borrowed: try mine(borrowed).map { row throws(PostgresError) in
                     ConsoleBorrowedSeat(scope: try row.string("scope"), computer: try row.string("computer"),
                                         borrowedUntil: try row.string("borrowed_until"))
+                },
+                seats: try mine(seats).map { row throws(PostgresError) in
+                    ConsoleSeat(scope: try row.string("scope"), seat: try row.string("seat"), computer: try row.string("computer"),
+                                rights: Int(try row.integer("rights")), firstSeen: try row.string("first_seen"),
+                                lastSeen: try row.string("last_seen"), borrowedUntil: try row.optionalString("borrowed_until"),
+                                overdraft: try row.boolean("overdraft"))
                 }))
         }
         let period = try days.single()

@@ -144,6 +144,30 @@ public struct ConsoleBindings: Sendable, Equatable {
     }
 }
 
+/// A seat that counts now, by its handles (SPEC §15).
+public struct ConsoleSeat: Sendable, Equatable {
+    public var scope: String
+    public var seat: String
+    public var computer: String
+    public var rights: Int
+    public var firstSeen: String
+    public var lastSeen: String
+    public var borrowedUntil: String?
+    public var overdraft: Bool
+
+    public init(scope: String, seat: String, computer: String, rights: Int, firstSeen: String, lastSeen: String,
+                borrowedUntil: String?, overdraft: Bool) {
+        self.scope = scope
+        self.seat = seat
+        self.computer = computer
+        self.rights = rights
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.borrowedUntil = borrowedUntil
+        self.overdraft = overdraft
+    }
+}
+
 /// A seat borrowed now (SPEC §14): its scope, its computer's handle and when the borrow ends.
 public struct ConsoleBorrowedSeat: Sendable, Equatable {
     public var scope: String
@@ -170,15 +194,18 @@ public struct ConsoleLicenseDetail: Sendable, Equatable {
         public var bindings: ConsoleBindings?
         /// Seats borrowed now (SPEC §14), the soonest back first.
         public var borrowed: [ConsoleBorrowedSeat]
+        /// The seats that count now, as `licensectl seats` lists them (SPEC §15).
+        public var seats: [ConsoleSeat]
 
         public init(license: ConsoleLicense, days: [ConsoleDay], denials: [ConsoleCount], clients: [ConsoleClient],
-                    bindings: ConsoleBindings? = nil, borrowed: [ConsoleBorrowedSeat] = []) {
+                    bindings: ConsoleBindings? = nil, borrowed: [ConsoleBorrowedSeat] = [], seats: [ConsoleSeat] = []) {
             self.license = license
             self.days = days
             self.denials = denials
             self.clients = clients
             self.bindings = bindings
             self.borrowed = borrowed
+            self.seats = seats
         }
     }
 

@@ -46,3 +46,24 @@ struct BorrowTests {
         #expect(harness.store.seatCount == 0)
     }
 }
+
+/// SPEC §15's overdraft in the handler, over the in-memory store: the JSON member and the metric.
+@Suite("overdraft, in process")
+struct OverdraftTests {
+    @Test("admission goes N past the limit: those starts say overdraft in JSON and are counted; one more is refused")
+    func overdraft() throws {
+        let harness = try HandlerHarness()
+        let key = try harness.key(["id=OD-1", "users=2", "overdraft=1", "option=Export", "users=5"])
+        func scopes(_ user: String) throws -> [[String: Any]] {
+            try harness.json(try harness.code(key, user: user, options: ["Export"]))["scopes"] as? [[String: Any]] ?? []
+        }
+        #expect(try scopes("od-user-1").map { $0["overdraft"] as? Bool } == [false, false])
+        #expect(try scopes("od-user-2").map { $0["overdraft"] as? Bool } == [false, false])
+        #expect(try scopes("od-user-3").map { $0["overdraft"] as? Bool } == [true, false])
+        // Checked again, it is still the seat admitted past the limit.
+        #expect(try scopes("od-user-3").map { $0["overdraft"] as? Bool } == [true, false])
+        #expect(harness.check(try harness.code(key, user: "od-user-4")) == "invalid users")
+        let metrics = harness.request("/metrics", exposesMetrics: true).body
+        #expect(metrics.contains("license_overdraft_admissions_total{realm=\"default\"} 1\n"), "\(metrics)")
+    }
+}

@@ -45,6 +45,7 @@ struct LicenseKeyTests {
         ("maintenance=29Feb2024-29Feb2024", "maintenance"), ("host=*.example.com", "host"), ("host=127.0.0.1", "host"),
         ("host=[::1]", "host"), ("host=xn--bcher-kva.example", "host"), ("systemid=HP_2067101737", "systemid"),
         ("issuer=partner.2026", "issuer"), ("bind=3", "bind"), ("borrow=14d", "borrow"),
+        ("overdraft=2", "overdraft"), ("linger=5m", "linger"),
     ])
     func everyField(field: String, name: String) throws {
         let key = try LicenseKey(parsing: "P \(field) " + Fixtures.placeholderSignature)
@@ -72,6 +73,15 @@ struct LicenseKeyTests {
         #expect(try LicenseKey(parsing: "P type=nodelocked bind=1 systemid=Eth_1 " + Fixtures.placeholderSignature).bindLimit == 1)
         #expect(try LicenseKey(parsing: "P users=2 " + Fixtures.placeholderSignature).bindLimit == nil)
         #expect(throws: LicenseKeyError.self) { try LicenseTerms(product: "P", fields: [.init("bind", "2"), .init("type", "floating")]) }
+    }
+
+    @Test("overdraft= and linger= belong to the scope they stand in, like rights=")
+    func overdraftAndLinger() throws {
+        let key = try LicenseKey(parsing: "P users=3 overdraft=2 option=O rights=5 linger=90s overdraft=1 " + Fixtures.placeholderSignature)
+        #expect(key.baseLimits == LicenseTerms.Limits(users: 3, overdraft: 2))
+        #expect(key.options == [LicenseTerms.Option(name: "O", limits: LicenseTerms.Limits(rights: 5, overdraft: 1, lingerSeconds: 90))])
+        // Overdraft or linger alone limits nothing.
+        #expect(LicenseTerms.Limits(overdraft: 2, lingerSeconds: 60).isUnlimited)
     }
 
     @Test("borrow=DURATION: the longest borrow in seconds, for the whole license wherever it stands")
@@ -210,6 +220,12 @@ struct LicenseKeyTests {
         ("P borrow=14", "borrow without a unit"),
         ("P borrow=2w", "borrow in weeks"),
         ("P borrow=1d borrow=2d", "borrow twice"),
+        ("P overdraft=0", "overdraft of zero"),
+        ("P overdraft=-2", "negative overdraft"),
+        ("P overdraft=2 overdraft=3", "overdraft twice in one scope"),
+        ("P linger=0s", "linger of zero"),
+        ("P linger=5", "linger without a unit"),
+        ("P option=O linger=1m linger=2m", "linger twice in one scope"),
     ]
 
     @Test("malformed keys are malformed-key", arguments: malformed)

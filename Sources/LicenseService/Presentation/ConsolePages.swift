@@ -107,6 +107,11 @@ public struct ConsolePages: Sendable {
                 ["domain": $0.domain, "revision": $0.revision, "checks": $0.checks, "lastSeen": $0.lastSeen] as [String: Any]
             }
             view["noClients"] = part.clients.isEmpty
+            view["seats"] = part.seats.map { seat -> [String: Any] in
+                ["scope": seat.scope, "seat": seat.seat, "computer": seat.computer, "rights": seat.rights, "firstSeen": seat.firstSeen,
+                 "lastSeen": seat.lastSeen, "borrowedUntil": seat.borrowedUntil ?? "—", "overdraft": seat.overdraft ? "yes" : "no"]
+            }
+            view["noSeats"] = part.seats.isEmpty
             view["borrowed"] = part.borrowed.map {
                 ["scope": $0.scope, "computer": $0.computer, "until": $0.borrowedUntil] as [String: Any]
             }
@@ -190,7 +195,9 @@ public struct ConsolePages: Sendable {
     static func percentView(_ percent: Double?) -> [String: Any] {
         guard let percent else { return ["percent": "no limit", "barWidth": 0, "full": false] }
         let tenths = Int((percent * 10).rounded())
-        return ["percent": "\(tenths / 10).\(tenths % 10) %", "barWidth": min(100, max(0, Int(percent.rounded()))), "full": percent >= 100]
+        // Past 100 %: seats admitted within an overdraft= (SPEC §15), which the vendor bills.
+        return ["percent": "\(tenths / 10).\(tenths % 10) %" + (percent > 100 ? " · overdraft" : ""),
+                "barWidth": min(100, max(0, Int(percent.rounded()))), "full": percent >= 100, "overdraft": percent > 100]
     }
 
     static func licenseLink(realm: String, id: String) -> String {
@@ -276,6 +283,12 @@ public struct ConsolePages: Sendable {
             {{/scopes}}
             </tbody>
             </table>
+            <h3>Seats in use</h3>
+            {{#noSeats}}<p class="muted">None.</p>{{/noSeats}}
+            {{^noSeats}}<table class="seats"><thead><tr><th>Scope</th><th>Seat</th><th>Computer</th><th>Rights</th><th>First seen (UTC)</th><th>Last seen (UTC)</th><th>Borrowed until</th><th>Overdraft</th></tr></thead><tbody>
+            {{#seats}}<tr class="seat" data-seat="{{seat}}"><td>{{scope}}</td><td><code>{{seat}}</code></td><td><code>{{computer}}</code></td><td class="number">{{rights}}</td><td>{{firstSeen}}</td><td>{{lastSeen}}</td><td>{{borrowedUntil}}</td><td>{{overdraft}}</td></tr>
+            {{/seats}}</tbody></table>
+            <p class="muted">Read-only: support staff end a seat with <code>licensectl free LICENSE_ID SEAT</code>.</p>{{/noSeats}}
             <h3>Distinct users and computers per day, last 90 days</h3>
             <p class="legend"><span class="users">● users</span><span class="computers">● computers</span><span class="muted">days with figures: {{dayCount}}</span></p>
             {{{chart}}}

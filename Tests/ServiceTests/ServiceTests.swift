@@ -252,7 +252,7 @@ struct ServiceTests {
             try stack.sql("""
                 SET synchronous_commit = off;
                 SELECT outcome FROM take_seat('default', 'default', 'X-META-X', '\(id)', '0123456789abcdef', '{base}',
-                                              '{9223372036854775807}', '{NULL}', '{NULL}', '\\x01', '\\x01', '\\x01', 1, false, NULL);
+                                              '{9223372036854775807}', '{NULL}', '{NULL}', '\\x01', '\\x01', '\\x01', 1, false, NULL, '{NULL}', '{NULL}');
                 SHOW synchronous_commit;
                 """).split(separator: "\n").map(String.init)
         }

@@ -6,4 +6,4 @@
 \set user random(1, 1000000000000)
 SELECT outcome, refused_scope, floor(extract(epoch FROM active_until))::bigint AS until, lease_seconds
 FROM take_seat('default', 'default', 'X-BENCH', 'bench-' || :license, '0123456789abcdef', '{base}', '{1000000000}', '{NULL}',
-               '{NULL}', sha256(('new-' || :user)::bytea), sha256(('new-' || :user)::bytea), sha256(('new-' || :user)::bytea), 1, false, NULL);
+               '{NULL}', sha256(('new-' || :user)::bytea), sha256(('new-' || :user)::bytea), sha256(('new-' || :user)::bytea), 1, false, NULL, '{NULL}', '{NULL}');

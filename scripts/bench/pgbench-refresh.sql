@@ -6,4 +6,4 @@
 SELECT outcome, refused_scope, floor(extract(epoch FROM active_until))::bigint AS until, lease_seconds
 FROM take_seat('pgbench', 'default', 'X-BENCH', 'P' || :license, '0123456789abcdef', '{base}', '{1000000000}', '{NULL}', '{NULL}',
                sha256(('pgb-' || :license || '-' || :user)::bytea), sha256(('pgb-' || :license || '-' || :user)::bytea),
-               sha256(('pgb-' || :license || '-' || :user)::bytea), 1, false, NULL);
+               sha256(('pgb-' || :license || '-' || :user)::bytea), 1, false, NULL, '{NULL}', '{NULL}');

@@ -54,7 +54,7 @@ public final class BindHandler {
             let outcome: Outcome
             if let reason = LicenseCheck.datesProductAndPlace(start.key, code: start.code, origin: request.origin,
                                                               today: settings.today()) {
-                outcome = Outcome(reason: try isRevoked(start.key, start.license, start.fingerprint) ? .revoked : reason, bound: nil)
+                outcome = Outcome(reason: try store.isRevoked(start.license, fingerprint: start.fingerprint) ? .revoked : reason, bound: nil)
             } else {
                 // needsSystem: the code has a system= line.
                 outcome = try apply(action, key: start.key, license: start.license, fingerprint: start.fingerprint,
@@ -72,7 +72,7 @@ public final class BindHandler {
     private func apply(_ action: Action, key: LicenseKey, license: LicenseIdentity, fingerprint: String,
                        system: String) throws(StoreError) -> Outcome {
         guard key.bindLimit != nil else {
-            return Outcome(reason: try isRevoked(key, license, fingerprint) ? .revoked : .binding, bound: nil)
+            return Outcome(reason: try store.isRevoked(license, fingerprint: fingerprint) ? .revoked : .binding, bound: nil)
         }
         let computer = requests.hash(.computer, system)
         func call() throws(StoreError) -> BindingOutcome {
@@ -94,9 +94,6 @@ public final class BindHandler {
         }
     }
 
-    private func isRevoked(_ key: LicenseKey, _ license: LicenseIdentity, _ fingerprint: String) throws(StoreError) -> Bool {
-        try store.isRevoked(license, fingerprint: fingerprint)
-    }
 
     /// The page's own form: rules 1–4 (the form names no revision or domain for rules 5–6), then
     /// the binding; the page again, with the answer above the form.
@@ -127,7 +124,7 @@ public final class BindHandler {
         do {
             try requests.registerIfDue(key, as: license, fingerprint: fingerprint)
             if let reason = LicenseCheck.dates(key, today: settings.today()) {
-                outcome = Outcome(reason: try isRevoked(key, license, fingerprint) ? .revoked : reason, bound: nil)
+                outcome = Outcome(reason: try store.isRevoked(license, fingerprint: fingerprint) ? .revoked : reason, bound: nil)
             } else {
                 outcome = try apply(action, key: key, license: license, fingerprint: fingerprint, system: form.system)
             }

@@ -49,6 +49,9 @@ for kind in migrations functions views; do
     install -m 0644 sql/$kind/*.sql "$root/usr/share/license-server/sql/$kind/"
 done
 install -m 0644 nginx/* "$root/usr/share/license-server/nginx/"
+# The operator's kit (SPEC §9): alert rules, their promtool tests, a Grafana dashboard.
+install -d "$root/usr/share/license-server/monitoring"
+install -m 0644 packaging/monitoring/* "$root/usr/share/license-server/monitoring/"
 install -m 0644 "$packaging/license-server.socket" "$packaging/license-server.service" "$root/lib/systemd/system/"
 # The settings may hold a database password: readable by root (systemd reads it) only.
 install -m 0640 "$packaging/license-server.conf" "$root/etc/license-server/license-server.conf"

@@ -264,6 +264,9 @@ struct DebianPackageTests {
                      "/lib/systemd/system/license-server.socket", "/lib/systemd/system/license-server.service",
                      "/etc/license-server/license-server.conf", "/etc/license-server/issuers", "/usr/share/license-server/nginx/license-server.conf",
                      "/usr/share/license-server/nginx/licenses.example.com.conf", "/usr/share/doc/license-server/README.md",
+                     "/usr/share/license-server/monitoring/license-server-alerts.yml",
+                     "/usr/share/license-server/monitoring/license-server-alerts.test.yml",
+                     "/usr/share/license-server/monitoring/license-server-dashboard.json",
                      "/usr/share/doc/license-server/copyright", "/usr/share/doc/license-server/changelog.Debian.gz"] {
             #expect(FileManager.default.fileExists(atPath: root.file(path)), "\(path) is not installed")
         }

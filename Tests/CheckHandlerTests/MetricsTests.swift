@@ -69,6 +69,8 @@ struct MetricsTests {
         for kind in ["unavailable", "timeout", "other"] {
             #expect(samples["license_database_errors_total{kind=\"\(kind)\"}"] == 0)
         }
+        // SPEC §15's counter is there from the first scrape too, at 0 per known realm.
+        #expect(samples["license_overdraft_admissions_total{realm=\"default\"}"] == 0)
     }
 
     @Test("/metrics is a 404 unless nginx passes LICENSE_METRICS 1")

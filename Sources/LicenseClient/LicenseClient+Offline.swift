@@ -35,28 +35,22 @@ extension LicenseClient {
     /// `.validOffline` until the borrow ends. Not a startup check: a server that cannot be
     /// reached is an error (`.unavailable`).
     public func borrow(for duration: String, instance: String? = nil) throws(LicenseClientError) -> BorrowOutcome {
-        guard let answerVerifier, let answerCachePath else {
+        guard answerVerifier != nil, answerCachePath != nil else {
             throw LicenseClientError(.configuration, "a borrow needs the answer key and the answer cache")
         }
-        let userID = try UserIDFile.userID(forServerHost: server.host, secretAt: userIDFile)
-        let code = try self.code(userID: userID, instance: instance, nonce: try Self.newNonce(), borrow: duration)
-        let answer: HTTPSAnswer
-        switch try exchange("/check", code: code) {
-        case .skipped(let why): throw LicenseClientError(.unavailable, why)
-        case .answered(let received): answer = received
-        }
-        let header = answer.header(AnswerSignature.headerName)
-        switch answerVerifier.verdict(header: header, codeText: code.text, body: answer.body, now: clock()) {
-        case .forged(let why): return .forged(why)
-        case .verified(let signature):
-            let line = Self.firstLine(answer.body)
-            if let reason = Self.reason(line) { return .invalid(reason) }
-            guard line == "valid", let header, let until = signature.until else {
-                throw LicenseClientError(.unexpectedAnswer, "the server answered \(answer.status): \(line)")
+        // A check with the borrow= line, which keeps its verified answer in the cache.
+        let checked = try checkWithUntil(instance: instance, json: false, borrow: duration)
+        switch checked.outcome {
+        case .valid:
+            guard let until = checked.verifiedUntil else {
+                throw LicenseClientError(.unexpectedAnswer, "the server's valid answer has no until")
             }
-            try AnswerCache(path: answerCachePath).keep(.init(codeText: code.text, header: header, body: answer.body),
-                                                        verifiedAt: signature.time)
             return .borrowed(until: until)
+        case .invalid(let reason): return .invalid(reason)
+        case .forged(let why): return .forged(why)
+        // Without the server nothing is borrowed, whatever the cache holds.
+        case .skipped(let why), .offline(let why), .clock(let why): throw LicenseClientError(.unavailable, why)
+        case .validOffline: throw LicenseClientError(.unavailable, "the server cannot be reached")
         }
     }
 

@@ -169,11 +169,12 @@ public struct LicenseClient: Sendable {
     /// for a verified `valid`, the `until` its signature vouches for (what a fail-closed session
     /// may run on while the server is away), for `LicenseSession`. `anyInstance`: offline, the
     /// kept answer holds whatever its instance (a session's every start is a new instance).
-    func checkWithUntil(instance: String?, json: Bool, anyInstance: Bool = false) throws(LicenseClientError)
+    /// `borrow`: the code's `borrow=` line (SPEC §14).
+    func checkWithUntil(instance: String?, json: Bool, anyInstance: Bool = false, borrow: String? = nil) throws(LicenseClientError)
         -> (outcome: CheckOutcome, heartbeatSeconds: Int?, verifiedUntil: UTCTimestamp?) {
         let nonce = answerVerifier == nil ? nil : try Self.newNonce()
         let userID = try UserIDFile.userID(forServerHost: server.host, secretAt: userIDFile)
-        let code = try self.code(userID: userID, instance: instance, nonce: nonce)
+        let code = try self.code(userID: userID, instance: instance, nonce: nonce, borrow: borrow)
         let answer: HTTPSAnswer
         switch try exchange("/check", code: code, json: json) {
         case .skipped(let why):

@@ -1,3 +1,4 @@
+import LicenseCore
 import Postgres
 import StoreBoundary
 
@@ -38,8 +39,8 @@ extension Administration {
                    \(Self.rfc3339("first_seen")) AS first_seen, \(Self.rfc3339("last_seen")) AS last_seen,
                    \(Self.rfc3339("borrowed_until")) AS borrowed_until, overdraft
             FROM report_active_seats WHERE license_id = $1 AND ($2::text IS NULL OR realm = $2)
-            ORDER BY realm, issuer, product, scope <> 'base', scope, last_seen, seat
-            """, [.text(licenseID), .text(realm)])
+            ORDER BY realm, issuer, product, scope <> $3, scope, last_seen, seat
+            """, [.text(licenseID), .text(realm), .text(LicenseTerms.baseScope)])
         return try StoreError.translating { () throws(PostgresError) in
             var listings: [SeatListing] = []
             for row in rows.rows {

@@ -214,7 +214,13 @@ extension Licensectl {
 private func readSmallFile(_ path: String) throws -> [UInt8] {
     guard let file = FileHandle(forReadingAtPath: path) else { throw CommandError("cannot read \(path)") }
     defer { try? file.close() }
-    guard let data = try? file.read(upToCount: OfflineFile.maximumLength + 1) else { throw CommandError("cannot read \(path)") }
+    let data: Data?
+    do {
+        data = try file.read(upToCount: OfflineFile.maximumLength + 1)
+    } catch {
+        throw CommandError("cannot read \(path): \(error.localizedDescription)")
+    }
+    // nil: an empty file, which its parser refuses with a line saying so.
     return Array(data ?? Data())
 }
 

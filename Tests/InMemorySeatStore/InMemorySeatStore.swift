@@ -98,7 +98,9 @@ public final class InMemorySeatStore: SeatStoring {
             ]
             for (reason, limit, count) in counts {
                 guard let limit else { continue }
-                if count > limit + allowance { return .refused(reason, scope: scope) }
+                // A key may say users=9223372036854775807 with an overdraft: no room past Int.max.
+                let (room, overflow) = limit.addingReportingOverflow(allowance)
+                if !overflow, count > room { return .refused(reason, scope: scope) }
                 if count > limit, !pastLimit.contains(scope) { pastLimit.append(scope) }
             }
         }

@@ -288,6 +288,13 @@ extension ServiceTests {
         #expect(try row.boolean("array_ok") && row.integer("elements") == Int64(awkward.count))
         #expect(try row.string("numbers") == "{1,NULL,-3}")
         #expect(try row.boolean("is_null"))
+        // text[] read back as PostgreSQL writes it (take_seat's overdraft_scopes): quoting, escapes, empty; a NULL element is a fault.
+        let arrays = try connection.execute("SELECT $1::text[] AS awkward, '{}'::text[] AS empty, '{base,Export}'::text[] AS plain, "
+                                            + "ARRAY['a', NULL] AS with_null, NULL::text[] AS absent", [.textArray(awkward)]).single()
+        #expect(try arrays.textArray("awkward") == awkward)
+        #expect(try arrays.textArray("empty") == [] && arrays.textArray("plain") == ["base", "Export"] && arrays.textArray("absent") == [])
+        #expect(throws: PostgresError.self) { try arrays.textArray("with_null") }
+        #expect(throws: PostgresError.self) { try row.textArray("text_ok") }
     }
 
     @Test("SQLSTATEs are classified once: unavailable, timed out, or a fault")

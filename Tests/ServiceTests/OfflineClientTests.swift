@@ -49,6 +49,11 @@ extension ServiceTests {
         let unreachable = "https://localhost:\(try closedPort())"
         let offline = try offlineCommand("check", key: key, server: unreachable, idFile: idFile, ["--answer-key", answerKey, "--answer-cache", cache])
         #expect(offline.status == 0 && offline.standardOutput == "valid (offline until \(until))\n", "\(offline.standardOutput)")
+        // licensectl run too: fail-closed, it runs the program on the borrow without the server.
+        let ran = try stack.licensectl(["run", "--server", unreachable, "--key-file", key, "--revision", "7.1", "--domain", "localhost",
+                                        "--cacert", caFile, "--user-id-file", idFile, "--answer-key", answerKey, "--answer-cache", cache,
+                                        "--fail-closed", "--", "/bin/sh", "-c", "exit 7"])
+        #expect(ran.status == 7, "\(ran.standardOutput) \(ran.standardError)")
         // A later borrow extends it; a check without borrow= never shortens it.
         let longer = try offlineCommand("borrow", key: key, idFile: idFile, ["--for", "10d", "--answer-key", answerKey, "--answer-cache", cache])
         #expect(longer.status == 0 && longer.standardOutput != borrowed.standardOutput)
@@ -140,7 +145,7 @@ extension ServiceTests {
             #expect(forged.status == 1 && forged.standardOutput == "invalid forged-answer\n", "\(name): \(forged.standardOutput) \(forged.standardError)")
         }
         // Files cut short, padded or of another kind are no answers (exit 2); nothing kept changes.
-        for (name, broken) in [("cut short", String(fresh.prefix(40))), ("padded", fresh + "extra: line\n"), ("a request", request),
+        for (name, broken) in [("cut short", String(fresh.prefix(40))), ("padded", fresh + "extra: line\n"), ("a request", request), ("empty", ""),
                                ("too long", fresh + String(repeating: "x", count: 9000))] {
             try broken.write(toFile: answerFile, atomically: true, encoding: .utf8)
             let refused = try stack.licensectl(["accept", "--answer-key", answerKey, "--answer-cache", cache, answerFile])

@@ -71,13 +71,13 @@ public final class BindHandler {
     /// Rule 3, whether the key may be bound, then the binding under the license's lock.
     private func apply(_ action: Action, key: LicenseKey, license: LicenseIdentity, fingerprint: String,
                        system: String) throws(StoreError) -> Outcome {
-        guard key.bindLimit != nil else {
+        guard let bindLimit = key.bindLimit else {
             return Outcome(reason: try store.isRevoked(license, fingerprint: fingerprint) ? .revoked : .binding, bound: nil)
         }
         let computer = requests.hash(.computer, system)
         func call() throws(StoreError) -> BindingOutcome {
             switch action {
-            case .bind: try store.bind(license, fingerprint: fingerprint, computer: computer, limit: key.bindLimit ?? 0)
+            case .bind: try store.bind(license, fingerprint: fingerprint, computer: computer, limit: bindLimit)
             case .unbind: try store.unbind(license, fingerprint: fingerprint, computer: computer, limit: settings.unbindLimit)
             }
         }
@@ -93,7 +93,6 @@ public final class BindHandler {
         case .unregistered: throw StoreError(kind: .fault, message: "the license is still not registered after registering it")
         }
     }
-
 
     /// The page's own form: rules 1–4 (the form names no revision or domain for rules 5–6), then
     /// the binding; the page again, with the answer above the form.

@@ -32,9 +32,9 @@ public struct BindForm: Equatable, Sendable {
 
     private static func resolve(key: [UInt8]?, system: [UInt8]?, fromFile: Bool) -> Reading {
         let keyText = key.map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let systemText = String(decoding: system ?? [], as: UTF8.self).trimmingScalars(" \t\r\n")
+        let systemText = String(String(decoding: system ?? [], as: UTF8.self).trimmingBlanks(lineBreaks: true))
         let shownKey = fromFile ? "" : keyText
-        guard !keyText.trimmingScalars(" \t\r\n").isEmpty else {
+        guard !keyText.trimmingBlanks(lineBreaks: true).isEmpty else {
             return .incomplete("paste the license key or choose its file", keyText: shownKey, system: systemText)
         }
         let line: String
@@ -52,16 +52,5 @@ public struct BindForm: Equatable, Sendable {
                                keyText: shownKey, system: systemText)
         }
         return .form(BindForm(keyText: line, system: systemText))
-    }
-}
-
-extension String {
-    /// Without the characters of `set` around it.
-    func trimmingScalars(_ set: String) -> String {
-        let blanks = Set(set.unicodeScalars)
-        var scalars = Substring(self).unicodeScalars[...]
-        while let first = scalars.first, blanks.contains(first) { scalars = scalars.dropFirst() }
-        while let last = scalars.last, blanks.contains(last) { scalars = scalars.dropLast() }
-        return String(String.UnicodeScalarView(scalars))
     }
 }

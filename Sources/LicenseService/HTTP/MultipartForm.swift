@@ -88,12 +88,15 @@ public enum MultipartForm {
     }
 }
 
-extension Substring {
-    /// Without the spaces and tabs around it.
-    func trimmingBlanks() -> Substring {
-        var text = self
-        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
-        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-        return text
+extension StringProtocol {
+    /// Without the spaces and tabs around it, and with `lineBreaks` the CRs and LFs too.
+    func trimmingBlanks(lineBreaks: Bool = false) -> Substring {
+        func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == " " || scalar == "\t" || (lineBreaks && (scalar == "\r" || scalar == "\n"))
+        }
+        var scalars = Substring(self).unicodeScalars
+        while let first = scalars.first, isBlank(first) { scalars.removeFirst() }
+        while let last = scalars.last, isBlank(last) { scalars.removeLast() }
+        return Substring(scalars)
     }
 }

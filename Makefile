@@ -10,11 +10,12 @@ SWIFT ?= swift
 # need lintian and debootstrap (a clean Debian 12 root to install it into). The browser client's
 # tests drive a headless Chromium through chromium-driver and python3-selenium; the availability
 # tests talk FastCGI to a pool directly with libfcgi-bin's cgi-fcgi; the offline client's tests move a
-# process's clock with faketime (libfaketime) and cut it off the network with util-linux's unshare.
+# process's clock with faketime (libfaketime) and cut it off the network with util-linux's unshare;
+# python3-venv holds the OpenAPI validators from PyPI (scripts/python-tools.sh).
 APT_PACKAGES := pkg-config libfcgi-dev libpq-dev libssl-dev openssl postgresql nginx curl prometheus systemd \
-	dpkg-dev help2man lintian debootstrap chromium chromium-driver python3-selenium fonts-dejavu-core libfcgi-bin iproute2 faketime
+	dpkg-dev help2man lintian debootstrap chromium chromium-driver python3-selenium fonts-dejavu-core libfcgi-bin iproute2 faketime python3-venv
 
-.PHONY: all deps build release deb test check docs run bench bench-reports soak fuzz clean
+.PHONY: all deps build python-tools release deb test check docs run bench bench-reports soak fuzz clean
 
 all: build
 
@@ -31,11 +32,15 @@ release: deps
 deb: deps
 	@scripts/deb.sh
 
+# The OpenAPI validators the tests run (pinned, from PyPI, in .build/python-tools).
+python-tools: deps
+	@scripts/python-tools.sh
+
 # The tests' stacks go into a folder of this run's own (LICENSE_TEST_STACKS); a test run that
 # crashed may leave one running, so this run stops what is left there (and what runs in a
 # Debian root the package's tests left, and the network namespaces of a failover topology),
 # and nothing of another run.
-test: build deb
+test: build deb python-tools
 	@stacks=$$(mktemp -d /tmp/license-test-stacks-XXXXXX) && chmod 755 "$$stacks"; \
 	LICENSE_TEST_STACKS="$$stacks" $(SWIFT) test; status=$$?; \
 	for stack in "$$stacks"/license-stack-* "$$stacks"/debian-root-*/srv/license-test; do \

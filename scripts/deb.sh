@@ -52,6 +52,7 @@ install -m 0644 nginx/* "$root/usr/share/license-server/nginx/"
 # The operator's kit (SPEC §9): alert rules, their promtool tests, a Grafana dashboard.
 install -d "$root/usr/share/license-server/monitoring"
 install -m 0644 packaging/monitoring/* "$root/usr/share/license-server/monitoring/"
+install -m 0644 docs/openapi.yaml "$root/usr/share/license-server/openapi.yaml"
 install -m 0644 "$packaging/license-server.socket" "$packaging/license-server.service" "$root/lib/systemd/system/"
 # The settings may hold a database password: readable by root (systemd reads it) only.
 install -m 0640 "$packaging/license-server.conf" "$root/etc/license-server/license-server.conf"

@@ -267,6 +267,7 @@ struct DebianPackageTests {
                      "/usr/share/license-server/monitoring/license-server-alerts.yml",
                      "/usr/share/license-server/monitoring/license-server-alerts.test.yml",
                      "/usr/share/license-server/monitoring/license-server-dashboard.json",
+                     "/usr/share/license-server/openapi.yaml",
                      "/usr/share/doc/license-server/copyright", "/usr/share/doc/license-server/changelog.Debian.gz"] {
             #expect(FileManager.default.fileExists(atPath: root.file(path)), "\(path) is not installed")
         }

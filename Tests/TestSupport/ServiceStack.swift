@@ -181,7 +181,8 @@ public struct HTTPAnswer: Sendable {
         self.curlError = curlError
     }
 
-    init(curlOutput: String, error: String, exitCode: Int32) {
+    /// Reads what `curl -D - -o -` printed (the headers, then the body).
+    public init(curlOutput: String, error: String, exitCode: Int32) {
         curlError = exitCode == 0 ? "" : error
         guard let separator = curlOutput.range(of: "\r\n\r\n") else {
             status = 0

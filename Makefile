@@ -28,9 +28,11 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# dist/license-server_VERSION_ARCH.deb (docs/operating.md "Install on Debian").
+# dist/license-server_VERSION_ARCH.deb (docs/operating.md "Install on Debian"), and the C
+# library's liblicense-client1 and liblicense-client-dev (README "The C library").
 deb: deps
 	@scripts/deb.sh
+	@scripts/deb-client-library.sh
 
 # The OpenAPI validators the tests run (pinned, from PyPI, in .build/python-tools).
 python-tools: deps

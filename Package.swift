@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "license-server", targets: ["license-server"]),
         .library(name: "LicenseCore", targets: ["LicenseCore"]),
         .library(name: "LicenseClient", targets: ["LicenseClient"]),
+        // liblicense-client.so, the C library over LicenseClient (clients/c/, README "The C library").
+        .library(name: "license-client", type: .dynamic, targets: ["LicenseClientC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,6 +56,25 @@ let package = Package(
         // license-server's settings, read and validated once (arguments, LICENSE_* environment).
         .target(name: "ServerConfiguration", dependencies: ["FastCGI", "LicenseCore", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LicenseClient", dependencies: ["HTTPSClient", "LicenseCore", "LicenseCrypto", "LicenseSigning", "SystemCalls"]),
+        // The C ABI of clients/c/include/license-client.h. The Swift runtime and Foundation are linked
+        // in (-static-stdlib; static Foundation's own libraries named, as a shared object does not
+        // pull them in by itself), only license_* is exported (the version script), and the
+        // soname is liblicense-client.so.1: a C program needs nothing else (docs/clients.md).
+        .target(
+            name: "LicenseClientC",
+            dependencies: ["LicenseClient", "LicenseCore"],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib",
+                    "-Xlinker", "--start-group",
+                    "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials", "-lCoreFoundation",
+                    "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+                    "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
+                    "-Xlinker", "--end-group",
+                    "-Xlinker", "--version-script=\(Context.packageDirectory)/clients/c/license-client.map",
+                    "-Xlinker", "-soname=liblicense-client.so.1",
+                ], .when(platforms: [.linux])),
+            ]),
         .target(
             name: "LicenseService",
             dependencies: [

@@ -19,6 +19,29 @@ public enum CheckOutcome: Equatable, Sendable {
     case clock(String)
 }
 
+extension CheckOutcome {
+    /// The line `licensectl check` prints for this outcome (and the C library's result text).
+    public var line: String {
+        switch self {
+        case .valid: "valid"
+        case .invalid(let reason): "invalid \(reason.rawValue)"
+        case .skipped: "skipped: server unreachable"
+        case .forged: "invalid forged-answer"
+        case .validOffline(let until): "valid (offline until \(until))"
+        case .offline: "invalid offline"
+        case .clock: "invalid clock"
+        }
+    }
+
+    /// Why, for standard error, when the line alone does not say it.
+    public var explanation: String? {
+        switch self {
+        case .skipped(let why), .forged(let why), .offline(let why), .clock(let why): why
+        case .valid, .invalid, .validOffline: nil
+        }
+    }
+}
+
 /// What `/release` did.
 public enum ReleaseOutcome: Equatable, Sendable {
     /// The seat is ended (or was not there).

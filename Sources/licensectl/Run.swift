@@ -77,29 +77,6 @@ extension Licensectl {
     }
 }
 
-extension CheckOutcome {
-    /// The line `licensectl check` prints for this outcome.
-    var line: String {
-        switch self {
-        case .valid: "valid"
-        case .invalid(let reason): "invalid \(reason.rawValue)"
-        case .skipped: "skipped: server unreachable"
-        case .forged: "invalid forged-answer"
-        case .validOffline(let until): "valid (offline until \(until))"
-        case .offline: "invalid offline"
-        case .clock: "invalid clock"
-        }
-    }
-
-    /// Why, for standard error, when the line alone does not say it.
-    var explanation: String? {
-        switch self {
-        case .skipped(let why), .forged(let why), .offline(let why), .clock(let why): why
-        case .valid, .invalid, .validOffline: nil
-        }
-    }
-}
-
 /// The program `licensectl run` runs: spawned with this process's standard streams and
 /// environment in a process group of its own, signalled from other threads, waited for.
 ///

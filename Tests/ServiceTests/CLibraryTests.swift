@@ -162,4 +162,20 @@ extension ServiceTests {
         let missing = try check("server=" + serverURL + "\n")
         #expect(missing.status == 2 && missing.standardOutput.contains("revision is missing"), "\(missing.standardOutput)")
     }
+
+    @Test("the README's C example compiles against the installed library and, without its key file, says so and exits 2")
+    func cLibraryReadmeExample() throws {
+        let library = try installedCLibrary()
+        let readme = try String(contentsOfFile: stack.packageRoot + "/README.md", encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "## For vendors with native programs: the C library").dropFirst().first)
+        let example = try #require(section.components(separatedBy: "```c\n").dropFirst().first?.components(separatedBy: "```").first)
+        let source = library.root.file("example.c")
+        try example.write(toFile: source, atomically: true, encoding: .utf8)
+        let program = library.root.file("example")
+        let compiled = try Command.run("gcc", ["-fsanitize=address", "-Wall", "-Wextra", "-Werror", "-o", program, source,
+                                               "-I", library.root.path + "/usr/include", "-L", library.libraryFolder, "-llicense-client"])
+        try #require(compiled.status == 0, "\(compiled.standardError)")
+        let ran = try Command.run(program, [], environment: ProcessInfo.processInfo.environment.merging(["LD_LIBRARY_PATH": library.libraryFolder]) { _, new in new })
+        #expect(ran.status == 2 && ran.standardError == "license: cannot read key file /etc/acme/license.txt\n", "\(ran.status) \(ran.standardError)")
+    }
 }

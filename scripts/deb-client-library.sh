@@ -5,20 +5,11 @@
 #   dist/liblicense-client-dev_VERSION_ARCH.deb  license-client.h, license-client.pc, the .so link
 # from scripts/deb.sh's release build (.build-release), the version and revision as license-server's.
 set -euo pipefail
-
-here="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$here"
-DIST=${DIST:-$here/dist}
-scratch="$here/.build-release"
-packaging="$here/packaging/debian"
+source "$(dirname "$0")/deb-common.sh"
 library="$scratch/release/liblicense-client.so"
 [ -f "$library" ] || { echo "deb-client-library.sh: no release build of $library (run scripts/deb.sh)" >&2; exit 1; }
 
-upstream=$("$scratch/release/license-server" --version)
-top=$(sed -n '1s/^license-server (\([^)]*\)).*/\1/p' "$packaging/changelog")
-revision=${DEB_REVISION:-${top##*-}}
-version="$upstream-$revision"
-architecture=$(dpkg --print-architecture)
+deb_version "$scratch/release"
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 soname=$(readelf -d "$library" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 [ "$soname" = liblicense-client.so.1 ] || { echo "deb-client-library.sh: soname is '$soname'" >&2; exit 1; }
@@ -35,22 +26,6 @@ documentation() {
     chmod 0644 "$root/usr/share/doc/$package/changelog.Debian.gz"
 }
 
-# DEBIAN/control from its template, DEBIAN/md5sums, and the .deb.
-build() {
-    local package=$1 root=$2 depends=$3
-    local installed_size
-    installed_size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
-    sed -e "s|@VERSION@|$version|" -e "s|@ARCHITECTURE@|$architecture|" \
-        -e "s|@INSTALLED_SIZE@|$installed_size|" -e "s|@DEPENDS@|$depends|" \
-        "$packaging/$package.control.in" >"$root/DEBIAN/control"
-    (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
-    chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
-    mkdir -p "$DIST"
-    local deb="$DIST/${package}_${version}_$architecture.deb"
-    dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
-    echo "$deb"
-}
-
 # The runtime package: the library under its soname.
 runtime="$stage/liblicense-client1"
 mkdir -p "$runtime/DEBIAN" "$runtime/usr/lib/$multiarch"
@@ -64,7 +39,7 @@ mkdir -p "$stage/debian"
 printf 'Source: license-server\n\nPackage: liblicense-client1\nArchitecture: any\n' >"$stage/debian/control"
 depends=$(cd "$stage" && dpkg-shlibdeps -O "liblicense-client1/usr/lib/$multiarch/$soname" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "deb-client-library.sh: dpkg-shlibdeps found no libraries" >&2; exit 1; }
-build liblicense-client1 "$runtime" "$depends"
+deb_build liblicense-client1 "$runtime" "$packaging/liblicense-client1.control.in" "$depends"
 
 # The development package: the header, the pkg-config file, the link the linker looks for.
 development="$stage/liblicense-client-dev"
@@ -75,4 +50,4 @@ sed -e "s|@VERSION@|$upstream|" -e "s|@MULTIARCH@|$multiarch|" clients/c/license
     >"$development/usr/lib/$multiarch/pkgconfig/license-client.pc"
 chmod 0644 "$development/usr/lib/$multiarch/pkgconfig/license-client.pc"
 documentation liblicense-client-dev "$development"
-build liblicense-client-dev "$development" ""
+deb_build liblicense-client-dev "$development" "$packaging/liblicense-client-dev.control.in" ""

@@ -9,12 +9,7 @@
 # revision, default that of packaging/debian/changelog's top entry), SKIP_BUILD=1 (package the
 # last release build as it is; the install test makes a "newer build" this way).
 set -euo pipefail
-
-here="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$here"
-DIST=${DIST:-$here/dist}
-scratch="$here/.build-release"
-packaging="$here/packaging/debian"
+source "$(dirname "$0")/deb-common.sh"
 
 # Relocations read-only and bound at start (lintian's hardening checks).
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
@@ -26,13 +21,7 @@ for program in license-server licensectl; do
     [ -x "$bin/$program" ] || { echo "deb.sh: no release build of $program in $bin" >&2; exit 1; }
 done
 
-# The version is the programs' own (Sources/LicenseCore/ProductVersion.swift); the revision
-# counts Debian builds of that version.
-upstream=$("$bin/license-server" --version)
-top=$(sed -n '1s/^license-server (\([^)]*\)).*/\1/p' "$packaging/changelog")
-revision=${DEB_REVISION:-${top##*-}}
-version="$upstream-$revision"
-architecture=$(dpkg --print-architecture)
+deb_version "$bin"
 
 stage="$scratch/deb"
 root="$stage/root"
@@ -99,14 +88,4 @@ for script in postinst prerm postrm; do
 done
 echo /etc/license-server/license-server.conf >"$root/DEBIAN/conffiles"
 chmod 0644 "$root/DEBIAN/conffiles"
-installed_size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
-sed -e "s|@VERSION@|$version|" -e "s|@ARCHITECTURE@|$architecture|" \
-    -e "s|@INSTALLED_SIZE@|$installed_size|" -e "s|@DEPENDS@|$depends|" \
-    "$packaging/control.in" >"$root/DEBIAN/control"
-(cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
-chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
-
-mkdir -p "$DIST"
-deb="$DIST/license-server_${version}_$architecture.deb"
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
-echo "$deb"
+deb_build license-server "$root" "$packaging/control.in" "$depends"

@@ -66,9 +66,9 @@ struct AnswerCache {
         }
         if let serverTime = contents.serverTime { lines.append("server-time=\(serverTime)") }
         if let request = contents.requestText { lines.append("request=\(Base64URL.encode(request))") }
-        let aside = path + ".new-\(getpid())"
-        // A file a killed run left aside is this process's to replace.
-        unlink(aside)
+        // Aside under a name of this write's own: threads of one process (the C library's
+        // callers share a client) may store at the same moment; the last rename wins whole.
+        let aside = path + ".new-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         do {
             try createNewFile(aside, Array(lines.map { $0 + "\n" }.joined().utf8), mode: 0o600, synced: true)
             _ = try systemCall("cannot replace \(path)") { rename(aside, path) }

@@ -82,32 +82,29 @@ public func license_client_free(_ client: OpaquePointer?) {
     Unmanaged<ClientHandle>.fromOpaque(UnsafeRawPointer(client)).release()
 }
 
-@_cdecl("license_check")
-public func license_check(_ client: OpaquePointer?, _ result: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    guard let result else { return failure(.argument, "license_check: result is NULL") }
+/// A call that makes a result from the client: its pointers checked, `outcome`'s result handed
+/// out, or its error recorded.
+private func resultCall(_ name: String, _ client: OpaquePointer?, _ result: UnsafeMutablePointer<OpaquePointer?>?,
+                        _ outcome: (LicenseClient) throws -> CheckResult) -> Int32 {
+    guard let result else { return failure(.argument, name + ": result is NULL") }
     result.pointee = nil
-    guard let client else { return failure(.argument, "license_check: client is NULL") }
+    guard let client else { return failure(.argument, name + ": client is NULL") }
     do {
-        let outcome = try borrowed(client, as: ClientHandle.self).client.check()
-        result.pointee = retained(CheckResult(outcome))
+        result.pointee = retained(try outcome(borrowed(client, as: ClientHandle.self).client))
         return Status.ok.rawValue
     } catch {
         return failure(error)
     }
 }
 
+@_cdecl("license_check")
+public func license_check(_ client: OpaquePointer?, _ result: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    resultCall("license_check", client, result) { CheckResult(try $0.check()) }
+}
+
 @_cdecl("license_release")
 public func license_release(_ client: OpaquePointer?, _ result: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    guard let result else { return failure(.argument, "license_release: result is NULL") }
-    result.pointee = nil
-    guard let client else { return failure(.argument, "license_release: client is NULL") }
-    do {
-        let outcome = try borrowed(client, as: ClientHandle.self).client.release()
-        result.pointee = retained(CheckResult(outcome))
-        return Status.ok.rawValue
-    } catch {
-        return failure(error)
-    }
+    resultCall("license_release", client, result) { CheckResult(try $0.release()) }
 }
 
 @_cdecl("license_session_start")

@@ -6,7 +6,7 @@ import Testing
 /// The C library (clients/c/) as a vendor meets it: the packages `make deb` built, unpacked into
 /// a folder as dpkg lays them out; the test program compiled against their header and
 /// pkg-config file under AddressSanitizer; Python loading the library by ctypes. Against the
-/// stack (valid, invalid, heartbeats), a fake server (forged, garbage) and no server (offline).
+/// stack (valid, invalid, threads, heartbeats), a fake server (forged, garbage) and no server (offline).
 extension ServiceTests {
     /// The two packages unpacked into `root`, and the test program built against them.
     struct InstalledCLibrary {
@@ -74,6 +74,13 @@ extension ServiceTests {
 
         let valid = try library.run(signed, ["check"])
         #expect(valid.status == 0 && valid.standardOutput.hasPrefix("check: valid\nverdict=0 allows=1"), "\(valid.standardOutput)\(valid.standardError)")
+        // One client, 16 threads checking at once (the header promises a client is shared safely),
+        // each keeping its verified answer in the one cache file (their writes once collided).
+        let threads = try library.run(try cLibrarySettings(try issue(["id=" + uniqueID("CT"), "users=2"]),
+                                                           extra: ["answer-key=" + answerKey,
+                                                                   "answer-cache=" + stack.directory + "/client-home/" + uniqueID("cache")]),
+                                      ["threads", "16"])
+        #expect(threads.status == 0 && threads.standardOutput == "threads: 16, 16 may run\n", "\(threads.standardOutput)\(threads.standardError)")
         // users=1: another computer's user is refused, with the reason as a token.
         let invalid = try library.run(try cLibrarySettings(keyLine), ["check"])
         #expect(invalid.status == 1 && invalid.standardOutput.hasPrefix("check: invalid users\nverdict=3 allows=0 reason=users"),

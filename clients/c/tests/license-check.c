@@ -4,6 +4,8 @@
  *
  *   license-check SETTINGS check          one check: prints the result, exit 0 when it may run
  *   license-check SETTINGS release        ends the seat
+ *   license-check SETTINGS threads N      N threads checking at once on one client; prints
+ *                                         "threads: N, M may run"; exit 0 when all may
  *   license-check SETTINGS session N      a session for N seconds with heartbeats; prints
  *                                         "stopped: TEXT" if a heartbeat found the license gone
  *   license-check SETTINGS abuse CASE     bad input at the ABI (null-pointers, not-utf8,
@@ -14,6 +16,7 @@
  * or a call failed (the status and license_last_error() printed).
  */
 #include <license-client.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +52,17 @@ static void on_invalid(const license_result *result, void *context) {
     printf("stopped: %s (context %s)\n", license_result_text(result), (const char *)context);
     fflush(stdout);
     stopped = 1;
+}
+
+static void *check_in_thread(void *client) {
+    license_result *result;
+    if (license_check(client, &result) != LICENSE_OK) {
+        printf("error in a thread: %s\n", license_last_error());
+        return (void *)0;
+    }
+    intptr_t allowed = license_result_allows_running(result);
+    license_result_free(result);
+    return (void *)allowed;
 }
 
 static int problems = 0;
@@ -141,6 +155,18 @@ int main(int argc, char **argv) {
         if (status != LICENSE_OK) return failed("license_release", status);
         print_result("release", result);
         license_result_free(result);
+    } else if (strcmp(argv[2], "threads") == 0 && argc == 4) {
+        int count = atoi(argv[3]), allowed = 0;
+        pthread_t threads[64];
+        if (count < 1 || count > 64) return 2;
+        for (int index = 0; index < count; index++) pthread_create(&threads[index], NULL, check_in_thread, client);
+        for (int index = 0; index < count; index++) {
+            void *outcome;
+            pthread_join(threads[index], &outcome);
+            allowed += outcome != NULL;
+        }
+        printf("threads: %d, %d may run\n", count, allowed);
+        exit_status = allowed == count ? 0 : 1;
     } else if (strcmp(argv[2], "session") == 0 && argc == 4) {
         license_session *session;
         status = license_session_start(client, on_invalid, "from-c", &session, &result);

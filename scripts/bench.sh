@@ -28,6 +28,7 @@ prepare_keys
 # the same nginx configuration, with as many threads as the pool has workers.
 cc=$(command -v clang || command -v gcc || command -v cc)
 "$cc" -O2 -o "$run/fcgi-ceiling" scripts/bench/fcgi-ceiling.c $(pkg-config --cflags --libs fcgi) -lpthread
+"$cc" -O2 -o "$run/open-loop" scripts/bench/open-loop.c $(pkg-config --cflags --libs openssl)
 "$run/fcgi-ceiling" "$run/ceiling.sock" "$workers" &
 ceiling_pid=$!
 cat >"$run/nginx/conf.d/bench-ceilings.conf" <<NGINX
@@ -118,6 +119,21 @@ for connections in 16 64; do
     run refresh /check "$HTTPS_PORT" refresh "$run/keys-1000.txt" $connections
     run admit /check "$HTTPS_PORT" admit "$run/keys-1000.txt" $connections
     run mixed /check "$HTTPS_PORT" mixed "$run/keys-1000.txt" $connections
+done
+
+# Latency at a given load: the mixed load open-loop at 25, 50 and 75 % of the rate the closed
+# loop reached at 64 connections (each request due at its time, whatever the answers before it,
+# its latency counted from then: scripts/bench/open-loop.c), on 128 connections.
+max_mixed=$(printf '%s\n' "${results[@]}" | jq -s 'first(.[] | select(.name == "mixed" and .connections == 64)) | .requests / .seconds | floor')
+open_loop=()
+echo "the mixed load open-loop at 25, 50, 75 % of $max_mixed/s…" >&2
+for share in 25 50 75; do
+    rate=$((max_mixed * share / 100))
+    python3 scripts/bench/open-loop-bodies.py "$run/keys-1000.txt" "$run/invalid-codes.txt" "$tag-open-$share" $((rate * duration)) \
+        >"$run/open-loop-bodies.txt"
+    line=$("$run/open-loop" "$HTTPS_PORT" 128 "$rate" "$duration" "$run/open-loop-bodies.txt")
+    open_loop+=("{\"share\": $share, ${line#\{}")
+    echo "  open loop at $share % ($rate/s): $line" >&2
 done
 
 # Right after the service's runs, so that its admissions count the seats the pool's counted.
@@ -224,6 +240,13 @@ psql -v licenses=1000 -v users="$spread_users" -v secret="$(cat "$run/secret")" 
 wait_for_autovacuum
 run refresh-spread /check "$HTTPS_PORT" spread "$run/keys-1000.txt" 64 "$spread_users"
 run refresh-10k-seats /check "$HTTPS_PORT" refresh "$run/keys-1000.txt" 64
+
+# Heartbeats beside it: 20 000 running instances (200 on each of 100 licenses that count
+# rights), each checked in turn, over and over: the seats a pool has just seen.
+echo "heartbeats of 20 000 running instances…" >&2
+wrk -t2 -c16 -d"$((warmup * 2))s" -s scripts/bench/checks.lua "https://localhost:$HTTPS_PORT/check" -- heartbeat "$run/keys-heartbeat.txt" \
+    "$run/invalid-codes.txt" "$tag-heartbeat-seed" 200 >/dev/null
+run heartbeat /check "$HTTPS_PORT" heartbeat "$run/keys-heartbeat.txt" 64 200
 seats=$(psql -At -c "SELECT count(*) FROM seats")
 
 {
@@ -237,6 +260,7 @@ seats=$(psql -At -c "SELECT count(*) FROM seats")
     printf '  "syscalls_per_request": {"pool": %s, "fastcgi_c": %s},\n' "$pool_syscalls" "$ceiling_syscalls"
     printf '  "openssl_ed25519_signatures_per_second": %s,\n' "$openssl_signatures_per_second"
     printf '  "answer_signing": %s,\n' "$answer_signing"
+    printf '  "open_loop": [%s],\n' "$(IFS=,; echo "${open_loop[*]}")"
     printf '  "runs": [\n    %s\n  ]\n}\n' "$(IFS=$'\n'; echo "${results[*]}" | paste -sd, - | sed 's/},{/},\n    {/g')"
 } >"$out"
 scripts/bench-summary.sh "$out"

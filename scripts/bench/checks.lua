@@ -1,9 +1,11 @@
 -- wrk script of make bench: POST /check with startup codes built here from key lines.
--- Arguments: MODE (refresh | spread | admit | mixed) KEYS_FILE INVALID_FILE RUN_TAG [USERS_PER_LICENSE [THREADS [PAUSE_MS]]]
+-- Arguments: MODE (refresh | spread | heartbeat | admit | mixed) KEYS_FILE INVALID_FILE RUN_TAG [USERS_PER_LICENSE [THREADS [PAUSE_MS]]]
 --   refresh: the same USERS_PER_LICENSE (10) users per license, over and over (known seats);
 --   spread:  USERS_PER_LICENSE users per license ("bench-spread-LLLLLL-UUUUUU", seats that
 --            scripts/bench/spread-seats.sql made), each once before any is again, in an order
 --            that jumps across licenses and users (a real day's program starts);
+--   heartbeat: running programs' heartbeats: USERS_PER_LICENSE users per license, each with an
+--            instance= line (keys that count rights), checked in turn, over and over;
 --   admit:   every request a user never seen (a new seat on a license with room);
 --   mixed:   89 % refresh, 10 % admit, 1 % invalid (a bad signature, an expired key).
 -- PAUSE_MS (make soak): each connection waits that long after an answer before its next request,
@@ -69,7 +71,11 @@ function init(args)
   if mode == "spread" then users = 0 end
   for index = 1, #prefixes do
     for user = 1, users do
-      refresh_codes[#refresh_codes + 1] = prefixes[index] .. base64url(string.format("bench-user-%06d-%02d\nlocalhost", index, user))
+      local text = string.format("bench-user-%06d-%02d\nlocalhost", index, user)
+      if mode == "heartbeat" then
+        text = string.format("bench-hb-user-%06d-%04d\nlocalhost\ninstance=bench-hb-instance-%06d-%04d", index, user, index, user)
+      end
+      refresh_codes[#refresh_codes + 1] = prefixes[index] .. base64url(text)
     end
   end
   -- Threads start at different places, so that they do not all knock at one license.
@@ -100,7 +106,7 @@ end
 function request()
   counter = counter + 1
   local code
-  if mode == "refresh" then
+  if mode == "refresh" or mode == "heartbeat" then
     code = refresh_codes[counter % #refresh_codes + 1]
   elseif mode == "spread" then
     code = spread_code()

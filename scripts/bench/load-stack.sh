@@ -21,13 +21,17 @@ start_load_stack() {
     psql -c "CREATE EXTENSION pg_stat_statements"
 }
 
-# keys-1000.txt (licenses bench-1 … bench-1000 with room for every user), keys-10.txt and
+# keys-1000.txt (licenses bench-1 … bench-1000 with room for every user), keys-heartbeat.txt
+# (100 licenses that count rights), keys-10.txt and
 # invalid-codes.txt (a forged and an expired key) in $run.
 prepare_keys() {
     echo "preparing keys…" >&2
     issue() { "$licensectl" issue --signing-key "$run/issuers/default.key" -- X-BENCH "$@"; }
     : >"$run/keys-1000.txt"
     for index in $(seq 1 1000); do issue "id=bench-$index" users=1000000000 >>"$run/keys-1000.txt"; done
+    # Keys that count rights, for the heartbeat workload (running instances).
+    : >"$run/keys-heartbeat.txt"
+    for index in $(seq 1 100); do issue "id=bench-heartbeat-$index" users=1000000000 rights=1000000000 >>"$run/keys-heartbeat.txt"; done
     : >"$run/keys-10.txt"
     for index in $(seq 1 10); do issue "id=scale-$index" users=1000000000 >>"$run/keys-10.txt"; done
     local forged expired key

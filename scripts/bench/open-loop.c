@@ -164,10 +164,19 @@ int main(int argc, char **argv) {
             c->filled = 0;
             sent++;
         }
-        double next = sent < planned ? start + sent / rate : now + 0.05;
-        int wait_ms = (int)((next - now_seconds()) * 1000);
+        /* Sleep until the next request is due (to the microsecond: epoll_pwait2), or, when one is
+           due already and no connection is idle, until an answer frees one; never spin. */
+        double wait = 0.05;
+        if (sent < planned) {
+            double until_due = start + sent / rate - now_seconds();
+            if (until_due > 0 && until_due < wait) wait = until_due;
+            if (until_due <= 0)
+                for (int index = 0; index < count; index++)
+                    if (!connections[index].busy) { wait = 0; break; }
+        }
+        struct timespec timeout = { .tv_sec = 0, .tv_nsec = (long)(wait * 1e9) };
         struct epoll_event events[256];
-        int ready = epoll_wait(poller, events, 256, wait_ms < 0 ? 0 : (wait_ms > 50 ? 50 : wait_ms));
+        int ready = epoll_pwait2(poller, events, 256, &timeout, NULL);
         for (int event = 0; event < ready; event++) {
             connection *c = &connections[events[event].data.u32];
             for (;;) {

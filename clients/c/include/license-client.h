@@ -109,7 +109,8 @@ license_status license_session_start(license_client *client, license_invalid_cal
 /* Stops the heartbeats, releases the seat and frees the session. */
 void license_session_close(license_session *session);
 
-/* The verdict; whether the program may run on it (valid, valid offline or skipped). */
+/* The verdict; whether the program may run on it (valid, valid offline or skipped). A NULL
+   result is LICENSE_INVALID and may not run; its strings are NULL. */
 license_verdict license_result_verdict(const license_result *result);
 int license_result_allows_running(const license_result *result);
 /* The reason token of an invalid verdict ("users", "expired", "forged-answer", "offline",

@@ -1,7 +1,8 @@
 // The C ABI of liblicense-client.so (clients/c/include/license-client.h), over the Swift client
 // library. No Swift type crosses it: handles are retained objects passed as opaque pointers,
 // statuses and verdicts are the header's integers, strings are C strings the objects own.
-// Every entry checks its pointers and text first; nothing a caller passes can trap.
+// Every entry checks its pointers and text first: NULL and text that is not UTF-8 are errors
+// with a message, never a trap (a pointer the library did not hand out is C's undefined behaviour).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -104,6 +104,7 @@ extension ServiceTests {
             try recorded("bare POST", "POST", "/check", headers: ["Content-Type": "text/plain"], body: noSystem),
             try recorded("bad form POST", "POST", "/check", headers: form, body: "code=%%%"),
             try recorded("body over 16 KiB", "POST", "/check", headers: form, body: "code=" + String(repeating: "A", count: 20_000)),
+            try recorded("body over 8 KiB", "POST", "/release", headers: form, body: "code=" + String(repeating: "A", count: 10_000)),
             try recorded("preflight", "OPTIONS", "/check",
                          headers: ["Origin": "https://localhost", "Access-Control-Request-Method": "POST"]),
             try recorded("release preflight", "OPTIONS", "/release",
@@ -161,7 +162,7 @@ extension ServiceTests {
         // What each exchange is meant to show, so that a 200 standing in for a 503 cannot pass.
         let statuses = Dictionary(exchanges.map { ($0.name, $0.status) }, uniquingKeysWith: { first, _ in first })
         #expect(statuses["valid, signed"] == 200 && statuses["bad code"] == 400 && statuses["unknown path"] == 404
-                && statuses["body over 16 KiB"] == 413 && statuses["health flood"] == 429 && statuses["preflight"] == 204
+                && statuses["body over 16 KiB"] == 413 && statuses["body over 8 KiB"] == 413 && statuses["health flood"] == 429 && statuses["preflight"] == 204
                 && statuses["check, database down"] == 503 && statuses["the page's form, database down"] == 503
                 && statuses["bind without system="] == 400 && statuses["the page's form, system ID out of form"] == 400,
                 "\(statuses)")

@@ -7,8 +7,8 @@ EXCHANGES.json is a list of {"name", "method", "path", "request_headers", "reque
 "status", "response_headers", "response_body"} as the test sent and received them. Each answer
 is validated by openapi-core (status, content type, headers, body against its schema); then
 every operation of the document must have been exercised with every status it lists, except
-413 and 429, nginx's answers, which are the same mechanism on every route and need one route
-each. Prints one line per problem and exits 1 if there is any.
+413 and 429, the body and rate limits (nginx's, and the pool's body limit), which are the same
+mechanism on every route and need one route each. Prints one line per problem and exits 1 if there is any.
 """
 import json
 import sys

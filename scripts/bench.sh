@@ -88,9 +88,21 @@ run() {
     local pg_before nginx_before pg_after nginx_after
     pg_before=$(family_ticks "$(postmaster_pid)")
     nginx_before=$(family_ticks "$(nginx_pid)")
-    local output
+    local output sampler=""
+    # The service's runs: where the pool's database sessions spend the run (scripts/bench/sample-waits.sql).
+    if [ "$path" = /check ]; then
+        psql -v samples=$((duration * 50 - 25)) -v run="$name-$connections" -f scripts/bench/sample-waits.sql >/dev/null &
+        sampler=$!
+    fi
     output=$(wrk -t2 -c"$connections" -d"${duration}s" -s scripts/bench/checks.lua "$url" -- "$mode" "$keys" "$run/invalid-codes.txt" \
         "$tag-$name-$connections-m" "$users" 2)
+    local waits='[]'
+    if [ -n "$sampler" ]; then
+        wait "$sampler"
+        waits=$(psql -At -c "SELECT coalesce(json_agg(w ORDER BY share DESC), '[]') FROM (
+            SELECT state, wait, round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS share
+            FROM bench_waits WHERE run = '$name-$connections' GROUP BY state, wait) AS w" | tr -d '\n')
+    fi
     ticks_after=$(cpu_ticks "$pid")
     pg_after=$(family_ticks "$(postmaster_pid)")
     nginx_after=$(family_ticks "$(nginx_pid)")
@@ -102,7 +114,7 @@ run() {
     local cpu_ms_per_1000
     cpu_ms_per_1000=$(per_1000 $((ticks_after - ticks_before)))
     results+=("{\"name\": \"$name\", \"connections\": $connections, ${line#\{}")
-    results[-1]="${results[-1]%\}}, \"statements\": $(statements_per_check "$((requests > 0 ? requests : 1))"), \"pool_rss_mib\": $(awk -v k="$(rss_kib "$pid")" 'BEGIN { printf "%.1f", k / 1024 }'), \"pool_cpu_ms_per_1000_checks\": $cpu_ms_per_1000, \"postgres_cpu_ms_per_1000_checks\": $(per_1000 $((pg_after - pg_before))), \"nginx_cpu_ms_per_1000_checks\": $(per_1000 $((nginx_after - nginx_before)))}"
+    results[-1]="${results[-1]%\}}, \"waits\": $waits, \"statements\": $(statements_per_check "$((requests > 0 ? requests : 1))"), \"pool_rss_mib\": $(awk -v k="$(rss_kib "$pid")" 'BEGIN { printf "%.1f", k / 1024 }'), \"pool_cpu_ms_per_1000_checks\": $cpu_ms_per_1000, \"postgres_cpu_ms_per_1000_checks\": $(per_1000 $((pg_after - pg_before))), \"nginx_cpu_ms_per_1000_checks\": $(per_1000 $((nginx_after - nginx_before)))}"
     echo "  $name @$connections: $line" >&2
 }
 

@@ -68,7 +68,8 @@ statements_per_check() {
     psql -At -c "SELECT coalesce(json_agg(s), '[]') FROM (
         SELECT round(calls::numeric / $1, 3) AS calls_per_check, round((total_exec_time / calls * 1000)::numeric, 1) AS mean_us,
                left(regexp_replace(query, '\s+', ' ', 'g'), 80) AS statement
-        FROM pg_stat_statements WHERE calls > 0 AND query NOT LIKE '%pg_stat_statements%'
+        FROM pg_stat_statements WHERE calls > 0 AND query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%bench_waits%'
+          AND query NOT LIKE '%bench.samples%'
         ORDER BY total_exec_time DESC LIMIT 6) AS s" | tr -d '\n'
 }
 

@@ -1,4 +1,5 @@
 import LicenseClient
+import LicenseCore
 
 /// The settings text of `license_client_create` (clients/c/include/license-client.h): one
 /// `name=value` per line, read into a `LicenseClient`. Every mistake is an `ArgumentError`
@@ -18,12 +19,12 @@ struct ClientSettings {
     init(_ text: String) throws(ArgumentError) {
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.hasPrefix("#") { continue }
+            if line.trimmingBlanks().isEmpty || line.hasPrefix("#") { continue }
             guard let equals = line.firstIndex(of: "=") else {
                 throw ArgumentError(message: "settings line \(index + 1) is not name=value")
             }
-            let name = String(line[..<equals]).trimmingBlanks()
-            let value = String(line[line.index(after: equals)...]).trimmingBlanks()
+            let name = String(line[..<equals].trimmingBlanks())
+            let value = String(line[line.index(after: equals)...].trimmingBlanks())
             guard Self.names.contains(name) else {
                 throw ArgumentError(message: "settings line \(index + 1): unknown setting \"\(name)\"")
             }
@@ -76,14 +77,5 @@ struct ClientSettings {
                                  userIDFile: values["user-id-file"] ?? UserIDFile.defaultPath, caFile: values["cacert"],
                                  timeout: .seconds(timeout), answerKey: values["answer-key"], answerCache: values["answer-cache"],
                                  failClosed: failClosed)
-    }
-}
-
-extension String {
-    fileprivate func trimmingBlanks() -> String {
-        var text = Substring(self)
-        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
-        return String(text)
     }
 }

@@ -1,3 +1,5 @@
+import LicenseCore
+
 /// `multipart/form-data` (RFC 7578) as a browser sends a form with a file input: the fields by
 /// name, each part's body as bytes. Only what such a form sends is read (a `Content-Disposition`
 /// with a `name` per part); anything else in the body makes the whole form unreadable (nil).
@@ -85,18 +87,5 @@ public enum MultipartForm {
             index += 1
         }
         return nil
-    }
-}
-
-extension StringProtocol {
-    /// Without the spaces and tabs around it, and with `lineBreaks` the CRs and LFs too.
-    func trimmingBlanks(lineBreaks: Bool = false) -> Substring {
-        func isBlank(_ scalar: Unicode.Scalar) -> Bool {
-            scalar == " " || scalar == "\t" || (lineBreaks && (scalar == "\r" || scalar == "\n"))
-        }
-        var scalars = Substring(self).unicodeScalars
-        while let first = scalars.first, isBlank(first) { scalars.removeFirst() }
-        while let last = scalars.last, isBlank(last) { scalars.removeLast() }
-        return Substring(scalars)
     }
 }

@@ -43,7 +43,8 @@ struct AnswerCache {
     }
 
     func load() -> Contents {
-        guard let data = FileManager.default.contents(atPath: path) else { return Contents() }
+        // POSIX reads: threads of one process sharing a client load it at once (readWholeFile).
+        guard let data = (try? readWholeFile(path)) ?? nil else { return Contents() }
         var fields: [String: String] = [:]
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             guard let equals = line.firstIndex(of: "=") else { return Contents() }

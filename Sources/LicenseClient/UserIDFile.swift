@@ -77,11 +77,12 @@ public enum UserIDFile {
     /// The secret in `path`; nil when there is no file or it holds none (a secret has the
     /// alphabet and length of a user ID).
     private static func read(_ path: String) throws(LicenseClientError) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            if FileManager.default.fileExists(atPath: path) {
-                throw LicenseClientError(.userIDFile, "cannot read \(path)")
-            }
-            return nil
+        let data: [UInt8]
+        do {
+            guard let bytes = try readWholeFile(path) else { return nil }
+            data = bytes
+        } catch {
+            throw LicenseClientError(.userIDFile, error.description)
         }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return StartupCode.isValidIdentifier(text) ? text : nil

@@ -57,3 +57,24 @@ public func createNewFile(_ path: String, _ bytes: [UInt8], mode: mode_t, synced
     _ = try systemCall("cannot set the mode of \(path)") { fchmod(descriptor, mode) }
     if synced { _ = try systemCall("cannot write \(path)") { fsync(descriptor) } }
 }
+
+/// The whole content of the file at `path`, read by `open` and `read` (a user ID file is a line):
+/// nil when there is no such file. Unlike `FileManager.contents(atPath:)`, safe to call from many
+/// threads of one process at once (the C library's callers share a client; FileManager's read
+/// failed for some of 16 threads reading one small file).
+public func readWholeFile(_ path: String) throws(SystemCallError) -> [UInt8]? {
+    let descriptor: Int32
+    do {
+        descriptor = try systemCall("cannot open \(path)") { open(path, O_RDONLY | O_CLOEXEC) }
+    } catch where error.errno == ENOENT {
+        return nil
+    }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = try systemCall("cannot read \(path)") { buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) } }
+        if count == 0 { return bytes }
+        bytes += buffer[..<count]
+    }
+}
